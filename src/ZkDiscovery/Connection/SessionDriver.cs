@@ -1,0 +1,685 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using ZkDiscovery.Diagnostics;
+using ZkDiscovery.Protocol;
+
+namespace ZkDiscovery.Connection;
+
+/// <summary>
+/// The session loop: connects to one server after another, performs handshakes (creating, resuming or, after
+/// expiry, re-creating the session), replays authentication and watches on each new connection, and owns the
+/// queue of requests waiting to be written. State changes go through <see cref="SetState"/>.
+/// </summary>
+internal sealed partial class SessionDriver : IAsyncDisposable
+{
+    private static readonly byte[] s_emptyPassword = new byte[16];
+
+    private readonly ZooKeeperClientOptions _options;
+    private readonly ZooKeeperConnectionString _connectionString;
+    private readonly ILogger _logger;
+    private readonly ZooKeeperMetrics _metrics;
+    private readonly HostProvider _hosts;
+    private readonly EventDispatcher _dispatcher;
+    private readonly Action<ConnectionStateChangedEventArgs> _stateChanged;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly List<ZooKeeperAuthInfo> _auth = [];
+    private readonly List<Action<WatchedEvent>> _triggered = [];
+
+    private readonly object _queueLock = new();
+    private List<IRequest> _queue = [];
+    private bool _writerWaiting;
+    private readonly SemaphoreSlim _writerSignal = new(0);
+
+    private readonly object _stateLock = new();
+    private ConnectionState _state = ConnectionState.Connecting;
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Exception? _lastConnectError;
+
+    private long _sessionId;
+    private byte[] _password = s_emptyPassword;
+    private long _lastZxid;
+    private int _negotiatedTimeoutMs;
+    private bool _seenReadWriteServer;
+    private int _xid;
+    private ZooKeeperConnection? _current;
+    private Task? _loop;
+    private int _started;
+    private volatile bool _closing;
+    private bool _disposed;
+
+    public SessionDriver(ZooKeeperClientOptions options, ILogger logger, TimeProvider timeProvider, ZooKeeperMetrics metrics, Action<ConnectionStateChangedEventArgs> stateChanged)
+    {
+        _options = options;
+        _connectionString = ZooKeeperConnectionString.Parse(options.ConnectionString);
+        _logger = logger;
+        TimeProvider = timeProvider;
+        _metrics = metrics;
+        _stateChanged = stateChanged;
+        _hosts = new HostProvider(_connectionString.Hosts, options.ShuffleHosts);
+        Watches = new WatchManager();
+        Context = new RequestContext(_connectionString.Chroot, Watches);
+        _dispatcher = new EventDispatcher(logger, stateChanged);
+        if (options.DigestCredentials is { } digest)
+        {
+            var colon = digest.IndexOf(':', StringComparison.Ordinal);
+            _auth.Add(ZooKeeperAuthInfo.Digest(digest[..colon], digest[(colon + 1)..]));
+        }
+        _auth.AddRange(options.Authentication);
+        if (options.Session is { } session)
+        {
+            _sessionId = session.SessionId;
+            _password = session.Password;
+        }
+    }
+
+    public TimeProvider TimeProvider { get; }
+
+    public RequestContext Context { get; }
+
+    public WatchManager Watches { get; }
+
+    public EventDispatcher Dispatcher => _dispatcher;
+
+    public ConnectionState State
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _state;
+            }
+        }
+    }
+
+    public long SessionId => Interlocked.Read(ref _sessionId);
+
+    public byte[] SessionPassword => _password;
+
+    public TimeSpan NegotiatedSessionTimeout => TimeSpan.FromMilliseconds(Volatile.Read(ref _negotiatedTimeoutMs));
+
+    public long LastZxid => Interlocked.Read(ref _lastZxid);
+
+    public string? ConnectedServer => State is ConnectionState.Connected or ConnectionState.ConnectedReadOnly ? _current?.Host.ToString() : null;
+
+    public string Servers => string.Join(",", _connectionString.Hosts);
+
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _loop = Task.Run(RunAsync);
+        }
+    }
+
+    public async Task WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task connected;
+        lock (_stateLock)
+        {
+            ThrowIfTerminal(null);
+            connected = _connected.Task;
+        }
+        Start();
+        try
+        {
+            await connected.WaitAsync(timeout, TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var last = _lastConnectError;
+            throw new ConnectionLossException(null,
+                $"Could not connect to ZooKeeper at {Servers}{_connectionString.Chroot} within {timeout.TotalSeconds:0.###} s" + (last is null ? "." : $" (last error: {last.Message})."),
+                last);
+        }
+    }
+
+    // ---- the queue ----
+
+    /// <summary>Queues a request for the writer; throws when the client is closed or stopped.</summary>
+    public void Enqueue(IRequest request)
+    {
+        request.QueuedTimestamp = Stopwatch.GetTimestamp();
+        var wake = false;
+        lock (_queueLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, typeof(ZooKeeperClient));
+            _queue.Add(request);
+            if (_writerWaiting)
+            {
+                _writerWaiting = false;
+                wake = true;
+            }
+        }
+        if (wake)
+        {
+            _writerSignal.Release();
+        }
+        if (_started == 0)
+        {
+            Start();
+        }
+    }
+
+    /// <summary>Moves every queued request into <paramref name="batch"/>, in order; false (and the writer marked waiting) when none is queued.</summary>
+    public bool TakeQueued(List<IRequest> batch)
+    {
+        lock (_queueLock)
+        {
+            if (_queue.Count == 0)
+            {
+                _writerWaiting = true;
+                return false;
+            }
+            batch.AddRange(_queue);
+            _queue.Clear();
+            return true;
+        }
+    }
+
+    public Task WaitForQueuedAsync(CancellationToken cancellationToken) => _writerSignal.WaitAsync(cancellationToken);
+
+    public int NextXid()
+    {
+        // Normal xids run 1 .. int.MaxValue and wrap to 1: never 0 or a reserved negative value.
+        var xid = ++_xid;
+        if (xid <= 0)
+        {
+            _xid = xid = 1;
+        }
+        return xid;
+    }
+
+    private List<IRequest> TakeAllQueued()
+    {
+        lock (_queueLock)
+        {
+            var all = _queue;
+            _queue = [];
+            return all;
+        }
+    }
+
+    /// <summary>Fails queued requests that have waited longer than the session timeout for a connection.</summary>
+    private void FailStaleQueued()
+    {
+        var limit = _options.SessionTimeout;
+        List<IRequest>? stale = null;
+        lock (_queueLock)
+        {
+            if (_queue.Count == 0)
+            {
+                return;
+            }
+            var kept = new List<IRequest>(_queue.Count);
+            foreach (var request in _queue)
+            {
+                if (request.OpCode != OpCode.Ping && Stopwatch.GetElapsedTime(request.QueuedTimestamp) <= limit)
+                {
+                    kept.Add(request);
+                }
+                else
+                {
+                    (stale ??= []).Add(request);
+                }
+            }
+            _queue = kept;
+        }
+        if (stale is not null)
+        {
+            Log.StaleRequestsFailed(_logger, stale.Count, limit.TotalSeconds);
+            var reason = new ConnectionLossException(null, $"No connection to ZooKeeper at {Servers} for {limit.TotalSeconds:0.###} s.", _lastConnectError);
+            foreach (var request in stale)
+            {
+                FailRequest(request, reason);
+            }
+        }
+    }
+
+    // ---- callbacks from the connection ----
+
+    public void FailRequest(IRequest request, Exception reason)
+    {
+        if (request.IsCompleted)
+        {
+            return;
+        }
+        Exception error = reason switch
+        {
+            ZooKeeperException { Code: ZooKeeperErrorCode.ConnectionLoss or ZooKeeperErrorCode.SessionExpired or ZooKeeperErrorCode.AuthFailed } z when z.Path == request.Path => z,
+            ZooKeeperException { Code: ZooKeeperErrorCode.SessionExpired } => new SessionExpiredException(request.Path),
+            ZooKeeperException { Code: ZooKeeperErrorCode.AuthFailed } => new AuthFailedException(request.Path),
+            ObjectDisposedException => new ObjectDisposedException(nameof(ZooKeeperClient), "The ZooKeeper client was disposed."),
+            _ => new ConnectionLossException(request.Path, $"Connection to ZooKeeper lost: {reason.Message}", reason),
+        };
+        if (error is ZooKeeperException z2)
+        {
+            _metrics.RequestFailed(request.OpCode, z2.Code);
+        }
+        request.Fail(error);
+    }
+
+    public void RejectOversized(IRequest request, int length, int limit)
+    {
+        Log.RequestTooLarge(_logger, request.Path, length, limit);
+        request.Fail(new ArgumentException($"The request for {request.Path ?? request.OpCode.ToString()} is {length} bytes, over the {limit}-byte frame limit (jute.maxbuffer)."));
+    }
+
+    public void ObserveZxid(long zxid)
+    {
+        if (zxid > _lastZxid)
+        {
+            Interlocked.Exchange(ref _lastZxid, zxid);
+        }
+    }
+
+    public void OnReply(IRequest request, in ReplyHeader header, ref JuteReader body)
+    {
+        if (_metrics.RequestsEnabled)
+        {
+            _metrics.RequestCompleted(request.OpCode, header.Err, request.QueuedTimestamp);
+        }
+        request.Complete(header, ref body, Context);
+        if (header.Err == (int)ZooKeeperErrorCode.SessionExpired)
+        {
+            // The server says the session is gone; the next handshake confirms it and starts a new one.
+            _current?.Break(new SessionExpiredException(request.Path));
+        }
+    }
+
+    public void OnNotification(WatcherEventRecord record)
+    {
+        var type = (WatchEventType)record.Type;
+        var path = record.Path is null ? "/" : Context.StripChroot(record.Path);
+        _metrics.WatchEvent(type);
+        // Only the read loop calls this, so the scratch list is not shared.
+        var triggered = _triggered;
+        triggered.Clear();
+        Watches.Materialize(type, path, triggered);
+        var e = new WatchedEvent(type, KeeperState.SyncConnected, path);
+        foreach (var watcher in triggered)
+        {
+            _dispatcher.Enqueue(watcher, e);
+        }
+    }
+
+    public static void OnAuthFailed(ZooKeeperConnection connection, ZooKeeperErrorCode code)
+    {
+        connection.Break(new AuthFailedException(null, $"ZooKeeper server {connection.Host} rejected the session's credentials ({code})."));
+    }
+
+    public void OnProtocolError(ZooKeeperConnection connection, Exception error) => Log.ProtocolError(_logger, connection.Host, error.Message);
+
+    // ---- the session loop ----
+
+    private async Task RunAsync()
+    {
+        var token = _lifetime.Token;
+        var backoff = TimeSpan.FromMilliseconds(50);
+        var everConnected = false;
+        while (!token.IsCancellationRequested && !_closing)
+        {
+            var host = _hosts.Next(out var cycleCompleted);
+            if (cycleCompleted)
+            {
+                var cap = ReconnectCap();
+                backoff = backoff > cap ? cap : backoff;
+                var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
+                Log.ReconnectBackoff(_logger, delay.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(delay, TimeProvider, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, cap.Ticks));
+            }
+
+            ZooKeeperConnection connection;
+            var resuming = _sessionId != 0;
+            var request = new ConnectRequest(
+                0,
+                resuming ? LastZxid : 0,
+                (int)Math.Clamp(_options.SessionTimeout.TotalMilliseconds, 1, int.MaxValue),
+                _seenReadWriteServer || !_options.CanBeReadOnly || _negotiatedTimeoutMs == 0 ? _sessionId : 0,
+                _password,
+                _options.CanBeReadOnly);
+            Log.Connecting(_logger, host, _sessionId);
+            try
+            {
+                connection = await ZooKeeperConnection.OpenAsync(this, host, request, ConnectTimeout(), _options.MaxFrameSize, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // Any failure to reach one server means: try the next one.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                _lastConnectError = e;
+                Log.ConnectFailed(_logger, host, e.Message);
+                FailStaleQueued();
+                continue;
+            }
+
+            var response = connection.Response;
+            if (response.TimeoutMs <= 0)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                if (_sessionId != 0)
+                {
+                    OnSessionExpired();
+                }
+                else
+                {
+                    _lastConnectError = new ZooKeeperException(ZooKeeperErrorCode.SessionExpired, null, $"ZooKeeper server {host} refused to create a session.");
+                }
+                continue;
+            }
+
+            var isNewSession = response.SessionId != _sessionId;
+            Interlocked.Exchange(ref _sessionId, response.SessionId);
+            _password = response.Password;
+            Volatile.Write(ref _negotiatedTimeoutMs, response.TimeoutMs);
+            if (!response.ReadOnly)
+            {
+                _seenReadWriteServer = true;
+            }
+            _hosts.OnConnected();
+            backoff = TimeSpan.FromMilliseconds(50);
+            _current = connection;
+            _lastConnectError = null;
+            if (everConnected && !isNewSession)
+            {
+                _metrics.Reconnected();
+            }
+            everConnected = true;
+
+            var preamble = BuildPreamble();
+            var state = response.ReadOnly ? ConnectionState.ConnectedReadOnly : ConnectionState.Connected;
+            Log.Connected(_logger, host, response.SessionId, response.TimeoutMs, response.ReadOnly);
+            SetState(state, isNewSession);
+            using var readOnlyProbe = response.ReadOnly ? new CancellationTokenSource() : null;
+            if (readOnlyProbe is not null)
+            {
+                _ = ProbeForReadWriteServerAsync(connection, readOnlyProbe.Token);
+            }
+
+            var readTimeout = TimeSpan.FromMilliseconds(response.TimeoutMs * 2.0 / 3.0);
+            var reason = await connection.RunAsync(preamble, readTimeout).ConfigureAwait(false);
+            readOnlyProbe?.Cancel();
+            _current = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+
+            if (reason is AuthFailedException authFailed)
+            {
+                OnAuthFailedTerminal(authFailed);
+                return;
+            }
+            if (_closing || token.IsCancellationRequested)
+            {
+                break;
+            }
+            Log.Disconnected(_logger, host, _sessionId, reason.Message);
+            var lost = new ConnectionLossException(null, $"Connection to ZooKeeper server {host} lost: {reason.Message}", reason);
+            foreach (var queued in TakeAllQueued())
+            {
+                FailRequest(queued, lost);
+            }
+            SetState(ConnectionState.Suspended, false);
+        }
+    }
+
+    private TimeSpan ConnectTimeout()
+    {
+        if (_options.ConnectTimeout is { } configured)
+        {
+            return configured;
+        }
+        var session = _negotiatedTimeoutMs > 0 ? TimeSpan.FromMilliseconds(_negotiatedTimeoutMs) : _options.SessionTimeout;
+        var perHost = session / _hosts.Count;
+        return perHost < TimeSpan.FromMilliseconds(250) ? TimeSpan.FromMilliseconds(250)
+            : perHost > TimeSpan.FromSeconds(10) ? TimeSpan.FromSeconds(10) : perHost;
+    }
+
+    private TimeSpan ReconnectCap()
+    {
+        var session = _negotiatedTimeoutMs > 0 ? TimeSpan.FromMilliseconds(_negotiatedTimeoutMs) : _options.SessionTimeout;
+        var quarter = session / 4;
+        var cap = _options.MaxReconnectDelay < quarter ? _options.MaxReconnectDelay : quarter;
+        return cap < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : cap;
+    }
+
+    private List<IRequest> BuildPreamble()
+    {
+        var preamble = new List<IRequest>();
+        lock (_auth)
+        {
+            foreach (var auth in _auth)
+            {
+                preamble.Add(new AuthRequest(auth));
+            }
+        }
+        var snapshot = Watches.Snapshot();
+        if (!snapshot.IsEmpty)
+        {
+            var zxid = LastZxid;
+            foreach (var batch in SetWatchesRequest.Split(snapshot))
+            {
+                var request = new SetWatchesRequest(zxid, batch);
+                request.QueuedTimestamp = Stopwatch.GetTimestamp();
+                _ = ObserveSetWatchesAsync(request);
+                preamble.Add(request);
+            }
+            Log.WatchesRestored(_logger, snapshot.Data.Count + snapshot.Exist.Count + snapshot.Child.Count + snapshot.Persistent.Count + snapshot.PersistentRecursive.Count);
+        }
+        return preamble;
+    }
+
+    private async Task ObserveSetWatchesAsync(SetWatchesRequest request)
+    {
+        try
+        {
+            await request.Task.ConfigureAwait(false);
+        }
+        catch (ZooKeeperException e) when (e.Code != ZooKeeperErrorCode.ConnectionLoss)
+        {
+            Log.SetWatchesFailed(_logger, e.Message);
+        }
+        catch (ZooKeeperException)
+        {
+            // The connection dropped again: the next one re-arms the watches.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Adds credentials to the session: sent now when connected, and on every later connection.</summary>
+    public Task AddAuthAsync(ZooKeeperAuthInfo auth)
+    {
+        lock (_auth)
+        {
+            _auth.Add(auth);
+        }
+        var request = new AuthRequest(auth);
+        Enqueue(request);
+        return request.Task;
+    }
+
+    private void OnSessionExpired()
+    {
+        var expiredId = _sessionId;
+        Log.SessionExpired(_logger, expiredId);
+        _metrics.SessionExpired();
+        Interlocked.Exchange(ref _sessionId, 0);
+        _password = s_emptyPassword;
+        Interlocked.Exchange(ref _lastZxid, 0);
+        var expired = new SessionExpiredException(null, $"ZooKeeper session 0x{expiredId:x} expired.");
+        foreach (var queued in TakeAllQueued())
+        {
+            FailRequest(queued, expired);
+        }
+        SetState(ConnectionState.Expired, false, expiredId);
+        var lost = Watches.Clear();
+        if (lost.Count > 0)
+        {
+            Log.WatchesLost(_logger, lost.Count, expiredId);
+        }
+        foreach (var (path, watcher) in lost)
+        {
+            _dispatcher.Enqueue(watcher, new WatchedEvent(WatchEventType.None, KeeperState.Expired, path));
+        }
+    }
+
+    private void OnAuthFailedTerminal(AuthFailedException error)
+    {
+        Log.AuthFailed(_logger, _sessionId, error.Message);
+        lock (_queueLock)
+        {
+            _disposed = true;
+        }
+        foreach (var queued in TakeAllQueued())
+        {
+            FailRequest(queued, error);
+        }
+        SetState(ConnectionState.AuthFailed, false);
+        foreach (var (path, watcher) in Watches.Clear())
+        {
+            _dispatcher.Enqueue(watcher, new WatchedEvent(WatchEventType.None, KeeperState.AuthFailed, path));
+        }
+    }
+
+    private async Task ProbeForReadWriteServerAsync(ZooKeeperConnection connection, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(delay, TimeProvider, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(60).Ticks));
+                foreach (var host in _hosts.All)
+                {
+                    if (host == connection.Host)
+                    {
+                        continue;
+                    }
+                    var answer = await FourLetterWords.SendAsync(host, "isro", TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                    if (answer == "rw")
+                    {
+                        Log.ReadWriteServerFound(_logger, host);
+                        _hosts.Prefer(host);
+                        connection.Break(new ConnectionLossException(null, $"Switching to read-write server {host}."));
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void SetState(ConnectionState state, bool isNewSession, long? sessionId = null)
+    {
+        ConnectionStateChangedEventArgs args;
+        lock (_stateLock)
+        {
+            var previous = _state;
+            if (previous == state && !isNewSession)
+            {
+                return;
+            }
+            _state = state;
+            if (state is ConnectionState.Connected or ConnectionState.ConnectedReadOnly)
+            {
+                _connected.TrySetResult();
+            }
+            else if (_connected.Task.IsCompleted)
+            {
+                _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            if (state is ConnectionState.AuthFailed or ConnectionState.Closed)
+            {
+                _connected.TrySetException(state == ConnectionState.Closed
+                    ? new ObjectDisposedException(nameof(ZooKeeperClient))
+                    : new AuthFailedException(null, "Authentication with ZooKeeper failed."));
+                _connected.Task.Exception?.Handle(_ => true);
+            }
+            args = new ConnectionStateChangedEventArgs(previous, state, sessionId ?? _sessionId, _current?.Host.ToString()) { IsNewSession = isNewSession };
+        }
+        _dispatcher.Enqueue(args);
+    }
+
+    /// <summary>Throws when the client can no longer run requests.</summary>
+    public void ThrowIfTerminal(string? path)
+    {
+        var state = _state;
+        ObjectDisposedException.ThrowIf(state == ConnectionState.Closed, typeof(ZooKeeperClient));
+        if (state == ConnectionState.AuthFailed)
+        {
+            throw new AuthFailedException(path, "Authentication with ZooKeeper failed; the client has stopped.");
+        }
+    }
+
+    /// <summary>Forces the current connection closed (the session survives); for tests and for switching servers.</summary>
+    public void DropConnection(string reason) => _current?.Break(new ConnectionLossException(null, reason));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_closing)
+        {
+            return;
+        }
+        _closing = true;
+        Log.Closing(_logger, _sessionId);
+        if (_current is { IsBroken: false } && State is ConnectionState.Connected or ConnectionState.ConnectedReadOnly)
+        {
+            // closeSession: the server deletes the session's ephemeral nodes at once.
+            var close = new CloseSessionRequest();
+            try
+            {
+                Enqueue(close);
+                await ((Task)close.Task).WaitAsync(TimeSpan.FromSeconds(2), TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+        List<IRequest> queued;
+        lock (_queueLock)
+        {
+            _disposed = true;
+            queued = _queue;
+            _queue = [];
+        }
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        _current?.Break(new ObjectDisposedException(nameof(ZooKeeperClient)));
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        var disposed = new ObjectDisposedException(nameof(ZooKeeperClient));
+        foreach (var request in queued)
+        {
+            FailRequest(request, disposed);
+        }
+        foreach (var request in TakeAllQueued())
+        {
+            FailRequest(request, disposed);
+        }
+        var lost = Watches.Clear();
+        foreach (var (path, watcher) in lost)
+        {
+            _dispatcher.Enqueue(watcher, new WatchedEvent(WatchEventType.None, KeeperState.Closed, path));
+        }
+        SetState(ConnectionState.Closed, false);
+        Log.Closed(_logger, _sessionId);
+        await _dispatcher.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        _lifetime.Dispose();
+        _writerSignal.Dispose();
+    }
+}

@@ -1,0 +1,398 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ZkDiscovery.Protocol;
+
+namespace ZkDiscovery.Connection;
+
+/// <summary>
+/// One TCP connection to one server within a session: the handshake, then a reader loop, a writer loop and a
+/// heartbeat (pings and the read timeout). Requests in flight wait in a FIFO matched in order by the reader.
+/// Everything that ends the connection goes through <see cref="Break"/>, which keeps the first reason.
+/// </summary>
+internal sealed partial class ZooKeeperConnection : IAsyncDisposable
+{
+    private readonly SessionDriver _driver;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly CancellationTokenSource _cts = new();
+    private readonly ConcurrentQueue<IRequest> _pending = new();
+    private readonly TaskCompletionSource<Exception> _broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _maxFrameSize;
+    private long _lastSendTimestamp;
+    private long _lastReceiveTimestamp;
+    private Exception? _breakReason;
+
+    private ZooKeeperConnection(SessionDriver driver, Socket socket, ZooKeeperHost host, int maxFrameSize)
+    {
+        _driver = driver;
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        Host = host;
+        _maxFrameSize = maxFrameSize;
+        _lastReceiveTimestamp = _lastSendTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    public ZooKeeperHost Host { get; }
+
+    public ConnectResponse Response { get; private set; }
+
+    public bool IsBroken => _breakReason is not null;
+
+    /// <summary>Opens a TCP connection to <paramref name="host"/> and performs the handshake within <paramref name="timeout"/>.</summary>
+    public static async Task<ZooKeeperConnection> OpenAsync(SessionDriver driver, ZooKeeperHost host, ConnectRequest request, TimeSpan timeout, int maxFrameSize, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        Socket? socket = null;
+        try
+        {
+            socket = await ConnectSocketAsync(host, cts.Token).ConfigureAwait(false);
+            var connection = new ZooKeeperConnection(driver, socket, host, maxFrameSize);
+            socket = null; // Ownership transferred to the connection.
+            try
+            {
+                await connection.HandshakeAsync(request, cts.Token).ConfigureAwait(false);
+                return connection;
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Connecting to ZooKeeper server {host} timed out after {timeout.TotalMilliseconds:0} ms.");
+        }
+        finally
+        {
+            socket?.Dispose();
+        }
+    }
+
+    private static async Task<Socket> ConnectSocketAsync(ZooKeeperHost host, CancellationToken cancellationToken)
+    {
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host.Host, out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            addresses = await Dns.GetHostAddressesAsync(host.Host, cancellationToken).ConfigureAwait(false);
+            if (addresses.Length == 0)
+            {
+                throw new SocketException((int)SocketError.HostNotFound);
+            }
+        }
+        Exception? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, host.Port), cancellationToken).ConfigureAwait(false);
+                return socket;
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        throw last!;
+    }
+
+    private async Task HandshakeAsync(ConnectRequest request, CancellationToken cancellationToken)
+    {
+        using (var writer = new JuteWriter(128))
+        {
+            writer.BeginFrame();
+            request.Write(writer);
+            writer.EndFrame();
+            await _stream.WriteAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        }
+        var header = new byte[4];
+        await _stream.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+        var length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length is < 0 or > 1024)
+        {
+            throw new ZooKeeperProtocolException($"Invalid handshake reply from {Host}: frame length {length}. Is this a ZooKeeper server?");
+        }
+        var body = new byte[length];
+        await _stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        var reader = new JuteReader(body);
+        Response = ConnectResponse.Read(ref reader);
+        _lastReceiveTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// Runs the connection until it breaks: sends <paramref name="preamble"/> (auth, setWatches) first, then the
+    /// session's queue. Returns the reason it broke, after failing every request that was in flight.
+    /// </summary>
+    public async Task<Exception> RunAsync(IReadOnlyList<IRequest> preamble, TimeSpan readTimeout)
+    {
+        var token = _cts.Token;
+        var reader = Task.Run(() => ReadLoopAsync(token), CancellationToken.None);
+        var writer = Task.Run(() => WriteLoopAsync(preamble, token), CancellationToken.None);
+        var heartbeat = HeartbeatLoopAsync(readTimeout, token);
+        var reason = await _broken.Task.ConfigureAwait(false);
+        await Task.WhenAll(reader, writer, heartbeat).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        FailPending(reason);
+        return reason;
+    }
+
+    /// <summary>Ends the connection; the first reason wins.</summary>
+    public void Break(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _breakReason, reason, null) is not null)
+        {
+            return;
+        }
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        _socket.Dispose();
+        _broken.TrySetResult(reason);
+    }
+
+    private void FailPending(Exception reason)
+    {
+        while (_pending.TryDequeue(out var request))
+        {
+            _driver.FailRequest(request, reason);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Break(new ObjectDisposedException(nameof(ZooKeeperConnection)));
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _cts.Dispose();
+    }
+
+    private async Task HeartbeatLoopAsync(TimeSpan readTimeout, CancellationToken cancellationToken)
+    {
+        // Ping when a third of the session timeout (half the read timeout) passed without sending; give up on the
+        // connection when nothing at all was received for the read timeout (2/3 of the session timeout).
+        var pingInterval = readTimeout / 2;
+        var tick = TimeSpan.FromTicks(Math.Max(pingInterval.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
+        var time = _driver.TimeProvider;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(tick, time, cancellationToken).ConfigureAwait(false);
+                var silent = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceiveTimestamp));
+                if (silent > readTimeout)
+                {
+                    Break(new TimeoutException($"No reply from ZooKeeper server {Host} for {silent.TotalMilliseconds:0} ms (read timeout {readTimeout.TotalMilliseconds:0} ms)."));
+                    return;
+                }
+                if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastSendTimestamp)) >= pingInterval)
+                {
+                    Volatile.Write(ref _lastSendTimestamp, Stopwatch.GetTimestamp());
+                    _driver.Enqueue(new PingRequest());
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task WriteLoopAsync(IReadOnlyList<IRequest> preamble, CancellationToken cancellationToken)
+    {
+        var writer = new JuteWriter();
+        var batch = new List<IRequest>();
+        var index = 0;
+        try
+        {
+            batch.AddRange(preamble);
+            while (true)
+            {
+                if (index == batch.Count)
+                {
+                    batch.Clear();
+                    index = 0;
+                    if (!_driver.TakeQueued(batch))
+                    {
+                        await _driver.WaitForQueuedAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                while (index < batch.Count && writer.Length < 64 * 1024)
+                {
+                    var request = batch[index++];
+                    if (request.IsCompleted)
+                    {
+                        continue;
+                    }
+                    Serialize(writer, request);
+                }
+                if (writer.Length > 0)
+                {
+                    await _stream.WriteAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    Volatile.Write(ref _lastSendTimestamp, Stopwatch.GetTimestamp());
+                    writer.Reset();
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Break(e is OperationCanceledException ? new ConnectionLossException(null, "The connection was closed.") : e);
+            // Requests taken from the queue but not yet written were still queued when the connection dropped.
+            var reason = _breakReason ?? e;
+            for (; index < batch.Count; index++)
+            {
+                _driver.FailRequest(batch[index], reason);
+            }
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    private void Serialize(JuteWriter writer, IRequest request)
+    {
+        writer.BeginFrame();
+        var xid = request.OpCode switch
+        {
+            OpCode.Ping => Xids.Ping,
+            OpCode.Auth => Xids.Auth,
+            _ => _driver.NextXid(),
+        };
+        request.Xid = xid;
+        writer.WriteInt(xid);
+        writer.WriteInt((int)request.OpCode);
+        request.WriteBody(writer, _driver.Context);
+        var length = writer.EndFrame();
+        if (length > _maxFrameSize)
+        {
+            writer.AbandonFrame();
+            _driver.RejectOversized(request, length, _maxFrameSize);
+            return;
+        }
+        if (!request.IsSpecial)
+        {
+            _pending.Enqueue(request);
+        }
+    }
+
+    private async Task ReadLoopAsync(CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var start = 0;
+        var end = 0;
+        try
+        {
+            while (true)
+            {
+                while (end - start >= 4)
+                {
+                    var length = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(start));
+                    if (length < ReplyHeader.Size || length > _maxFrameSize)
+                    {
+                        throw new ZooKeeperProtocolException($"Invalid frame length {length} from ZooKeeper server {Host} (limit {_maxFrameSize} bytes).");
+                    }
+                    if (end - start - 4 < length)
+                    {
+                        if (buffer.Length < length + 4)
+                        {
+                            // Ownership: the old buffer goes back to the pool once its bytes are copied.
+                            var larger = ArrayPool<byte>.Shared.Rent(length + 4);
+                            buffer.AsSpan(start, end - start).CopyTo(larger);
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = larger;
+                            end -= start;
+                            start = 0;
+                        }
+                        break;
+                    }
+                    ProcessFrame(buffer.AsSpan(start + 4, length));
+                    start += 4 + length;
+                }
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+                else if (start > 0 && buffer.Length - end < 4096)
+                {
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+                var read = await _stream.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new ConnectionLossException(null, $"ZooKeeper server {Host} closed the connection.");
+                }
+                end += read;
+                Volatile.Write(ref _lastReceiveTimestamp, Stopwatch.GetTimestamp());
+            }
+        }
+        catch (Exception e)
+        {
+            if (e is ZooKeeperProtocolException)
+            {
+                _driver.OnProtocolError(this, e);
+            }
+            Break(e is OperationCanceledException ? new ConnectionLossException(null, "The connection was closed.") : e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void ProcessFrame(ReadOnlySpan<byte> frame)
+    {
+        var reader = new JuteReader(frame);
+        var header = ReplyHeader.Read(ref reader);
+        switch (header.Xid)
+        {
+            case Xids.Notification:
+                var e = WatcherEventRecord.Read(ref reader);
+                _driver.OnNotification(e);
+                return;
+            case Xids.Ping:
+                return;
+            case Xids.Auth:
+                if (header.Err != 0)
+                {
+                    SessionDriver.OnAuthFailed(this, (ZooKeeperErrorCode)header.Err);
+                }
+                return;
+            default:
+                break;
+        }
+        if (!_pending.TryDequeue(out var request))
+        {
+            throw new ZooKeeperProtocolException($"ZooKeeper server {Host} sent a reply with xid {header.Xid} but no request is outstanding.");
+        }
+        if (request.Xid != header.Xid)
+        {
+            request.Fail(new ConnectionLossException(request.Path, $"Reply out of order: expected xid {request.Xid}, got {header.Xid}."));
+            throw new ZooKeeperProtocolException($"ZooKeeper server {Host} sent a reply out of order: expected xid {request.Xid}, got {header.Xid}.");
+        }
+        if (header.Zxid > 0)
+        {
+            _driver.ObserveZxid(header.Zxid);
+        }
+        _driver.OnReply(request, header, ref reader);
+    }
+}

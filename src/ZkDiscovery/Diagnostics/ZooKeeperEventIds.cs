@@ -1,0 +1,33 @@
+namespace ZkDiscovery.Diagnostics;
+
+/// <summary>
+/// The one catalog of log event ids, in ranges: 1xxx session and connection, 2xxx requests, 3xxx watches,
+/// 4xxx recipes, 5xxx registration and discovery, 6xxx configuration, 7xxx node layer.
+/// </summary>
+internal static class ZooKeeperEventIds
+{
+    public const int Connecting = 1000;
+    public const int Connected = 1001;
+    public const int ConnectFailed = 1002;
+    public const int Disconnected = 1003;
+    public const int SessionExpired = 1004;
+    public const int AuthFailed = 1005;
+    public const int Closing = 1006;
+    public const int Closed = 1007;
+    public const int ReadTimeout = 1008;
+    public const int ReconnectBackoff = 1009;
+    public const int ReadOnlyConnected = 1010;
+    public const int ReadWriteServerFound = 1011;
+    public const int SessionTimeoutNegotiated = 1012;
+    public const int ProtocolError = 1013;
+
+    public const int StaleRequestsFailed = 2000;
+    public const int RequestTooLarge = 2001;
+    public const int RetryingRequest = 2002;
+
+    public const int WatchesRestored = 3000;
+    public const int WatchesLost = 3001;
+    public const int WatcherFailed = 3002;
+    public const int StateHandlerFailed = 3003;
+    public const int SetWatchesFailed = 3004;
+}
