@@ -92,6 +92,13 @@ internal sealed class JuteWriter : IDisposable
         _position += 4 + value.Length;
     }
 
+    /// <summary>Writes bytes as they are, without a length (an already encoded record).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> value)
+    {
+        value.CopyTo(GetSpan(value.Length));
+        _position += value.Length;
+    }
+
     /// <summary>Writes a null jute buffer (length -1).</summary>
     public void WriteNullBuffer() => WriteInt(-1);
 
