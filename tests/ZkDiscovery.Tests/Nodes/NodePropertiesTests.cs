@@ -1,0 +1,224 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using ZkDiscovery.Nodes;
+
+namespace ZkDiscovery.Tests.Nodes;
+
+public class NodePropertiesTests
+{
+    private static NodeProperties Parse(string text) => NodeProperties.Parse(Encoding.UTF8.GetBytes(text));
+
+    private static string Json(JsonNode? node) => node?.ToJsonString() ?? "null";
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData(" \n\t ")]
+    public void Parse_EmptyOrWhitespace_NoProperties(string text)
+    {
+        var properties = Parse(text);
+
+        Assert.Empty(properties);
+        Assert.Null(properties.ReadWarning);
+    }
+
+    [Fact]
+    public void Parse_JsonObject_KeepsOrderAndValues()
+    {
+        var properties = Parse("""{"z":1,"a":"x","m":[1,{"k":null}],"n":null,"b":true}""");
+
+        Assert.Equal(["z", "a", "m", "n", "b"], properties.Keys);
+        Assert.Equal(1, properties["z"]!.GetValue<int>());
+        Assert.Equal("x", properties["a"]!.GetValue<string>());
+        Assert.Equal("""[1,{"k":null}]""", Json(properties["m"]));
+        Assert.True(properties.ContainsKey("n"));
+        Assert.Null(properties["n"]);
+        Assert.Null(properties.ReadWarning);
+    }
+
+    [Fact]
+    public void Parse_SurroundingWhitespace_ReadsObject()
+    {
+        var properties = Parse("  {\"a\": 1}\n");
+
+        Assert.Equal(1, properties["a"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Parse_DuplicateKeys_LastValueWinsAtFirstPosition()
+    {
+        var properties = Parse("""{"a":1,"b":2,"a":3}""");
+
+        Assert.Equal(["a", "b"], properties.Keys);
+        Assert.Equal(3, properties["a"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("hello world", "not a JSON object")]
+    [InlineData("[1,2]", "not a JSON object")]
+    [InlineData("42", "not a JSON object")]
+    [InlineData("\"quoted\"", "not a JSON object")]
+    [InlineData("{broken", "not a JSON object")]
+    [InlineData("{\"a\":}", "not valid JSON")]
+    [InlineData("{'a': 1}", "not valid JSON")]
+    public void Parse_NotAJsonObject_StringValueWithWarning(string text, string reason)
+    {
+        var properties = Parse(text);
+
+        var (name, value) = Assert.Single(properties);
+        Assert.Equal(NodePropertyNames.StringValue, name);
+        Assert.Equal(text, value!.GetValue<string>());
+        Assert.Contains(reason, properties.ReadWarning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_StringValue_KeepsRawTextWithWhitespace()
+    {
+        var properties = Parse("  some text \n");
+
+        Assert.Equal("  some text \n", properties[NodePropertyNames.StringValue]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Parse_NonUtf8Bytes_StringValueWithWarning()
+    {
+        var properties = NodeProperties.Parse(new byte[] { (byte)'a', 0xFF, 0xFE, (byte)'b' });
+
+        var value = properties[NodePropertyNames.StringValue]!.GetValue<string>();
+        Assert.StartsWith("a", value, StringComparison.Ordinal);
+        Assert.EndsWith("b", value, StringComparison.Ordinal);
+        Assert.Contains("UTF-8", properties.ReadWarning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Unicode_ReadsText()
+    {
+        var properties = Parse("""{"name":"café ☕ 𝄞","escaped":"\u00e9"}""");
+
+        Assert.Equal("café ☕ 𝄞", properties["name"]!.GetValue<string>());
+        Assert.Equal("é", properties["escaped"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Parse_Utf8Bom_Ignored()
+    {
+        var properties = NodeProperties.Parse([0xEF, 0xBB, 0xBF, .. "{\"a\":1}"u8]);
+
+        Assert.Equal(1, properties["a"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void ToBytes_Properties_CompactJsonSortedByName()
+    {
+        var properties = Parse("""{ "z" : 1, "a" : { "y" : 2, "b" : [ 1, 2 ] }, "threads =>" : "/f threads", "l ->" : "/x" }""");
+
+        var text = Encoding.UTF8.GetString(properties.ToBytes());
+
+        Assert.Equal("""{"a":{"y":2,"b":[1,2]},"l ->":"/x","threads =>":"/f threads","z":1}""", text);
+    }
+
+    [Fact]
+    public void Encode_SameSetDifferentOrder_SameBytes()
+    {
+        var first = NodeProperties.Encode([new("b", 1), new("a", "x")]);
+        var second = NodeProperties.Encode([new("a", "x"), new("b", 1)]);
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Encode_Unicode_WrittenAsUtf8AndReadBack()
+    {
+        var bytes = NodeProperties.Encode([new("name", "café <&> 'q' \"d\"")]);
+
+        Assert.Equal("{\"name\":\"café <&> 'q' \\\"d\\\"\"}", Encoding.UTF8.GetString(bytes));
+        Assert.Equal("café <&> 'q' \"d\"", NodeProperties.Parse(bytes)["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Encode_Empty_EmptyObject()
+    {
+        Assert.Equal("{}", Encoding.UTF8.GetString(NodeProperties.Empty.ToBytes()));
+    }
+
+    [Fact]
+    public void Encode_OnlyStringValue_WritesRawText()
+    {
+        var bytes = NodeProperties.Encode([new(NodePropertyNames.StringValue, "plain text")]);
+
+        Assert.Equal("plain text", Encoding.UTF8.GetString(bytes));
+    }
+
+    [Fact]
+    public void Encode_StringValueWithOtherProperties_WritesJson()
+    {
+        var bytes = NodeProperties.Encode([new(NodePropertyNames.StringValue, "t"), new("a", 1)]);
+
+        Assert.Equal("""{"a":1,"string_value":"t"}""", Encoding.UTF8.GetString(bytes));
+    }
+
+    [Theory]
+    [InlineData("plain text")]
+    [InlineData("  padded\n")]
+    [InlineData("[1,2,3]")]
+    [InlineData("{not json")]
+    public void StringValue_RoundTrip_SameBytes(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+
+        Assert.Equal(bytes, NodeProperties.Parse(bytes).ToBytes());
+    }
+
+    [Fact]
+    public void Encode_NestedValuesAndNumbers_RoundTripExactly()
+    {
+        const string Text = """{"big":123456789012345678901234567890,"dec":1.10,"neg":-0.5e-7,"o":{"x":[true,false,null,"s"]}}""";
+
+        var bytes = NodeProperties.Parse(Encoding.UTF8.GetBytes(Text)).ToBytes();
+
+        Assert.Equal(Text, Encoding.UTF8.GetString(bytes));
+    }
+
+    [Fact]
+    public void Constructor_DuplicateName_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => new NodeProperties([new("a", 1), new("a", 2)]));
+    }
+
+    [Fact]
+    public void Type_StringTypeProperty_Returned()
+    {
+        Assert.Equal("ipvs", Parse("""{"type":"ipvs"}""").Type);
+        Assert.Null(Parse("""{"type":3}""").Type);
+        Assert.Null(NodeProperties.Empty.Type);
+    }
+
+    [Fact]
+    public void Indexer_Missing_ThrowsKeyNotFound()
+    {
+        Assert.Throws<KeyNotFoundException>(() => NodeProperties.Empty["x"]);
+        Assert.False(NodeProperties.Empty.TryGetValue("x", out _));
+    }
+
+    [Fact]
+    public void Names_LinkSuffixes_Recognised()
+    {
+        Assert.True(NodePropertyNames.IsSymbolicLink("providers ->"));
+        Assert.False(NodePropertyNames.IsSymbolicLink("providers"));
+        Assert.True(NodePropertyNames.IsPropertyLink("threads =>"));
+        Assert.False(NodePropertyNames.IsPropertyLink("threads ->"));
+        Assert.Equal("l ->", NodePropertyNames.ForSymbolicLink("l"));
+        Assert.Equal("t =>", NodePropertyNames.ForPropertyLink("t"));
+        Assert.Equal("t", NodePropertyNames.StripLinkSuffix("t =>"));
+        Assert.Equal("l", NodePropertyNames.StripLinkSuffix("l ->"));
+        Assert.Equal("x", NodePropertyNames.StripLinkSuffix("x"));
+    }
+
+    [Fact]
+    public void GetVisibleNames_LinksAndDuplicates_PlainNamesOnce()
+    {
+        var names = NodePropertyNames.GetVisibleNames(["a", "threads =>", "providers ->", "b", "a =>"]);
+
+        Assert.Equal(["a", "threads", "b"], names);
+    }
+}
