@@ -160,11 +160,18 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         }
     }
 
-    /// <summary>Moves every queued request into <paramref name="batch"/>, in order; false (and the writer marked waiting) when none is queued.</summary>
-    public bool TakeQueued(List<IRequest> batch)
+    /// <summary>
+    /// Moves every queued request into <paramref name="batch"/>, in order; false (and the writer marked waiting) when
+    /// none is queued. A broken connection takes nothing: what is queued now waits for the next connection.
+    /// </summary>
+    public bool TakeQueued(List<IRequest> batch, ZooKeeperConnection owner)
     {
         lock (_queueLock)
         {
+            if (owner.IsBroken)
+            {
+                return false;
+            }
             if (_queue.Count == 0)
             {
                 _writerWaiting = true;
@@ -307,6 +314,24 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         connection.Break(new AuthFailedException(null, $"ZooKeeper server {connection.Host} rejected the session's credentials ({code})."));
     }
 
+    /// <summary>
+    /// Called once, synchronously, when a connection breaks: everything still queued fails with ConnectionLoss at
+    /// that moment and the state becomes Suspended, so that requests issued afterwards wait for the next connection.
+    /// </summary>
+    public void OnConnectionBroken(ZooKeeperConnection connection, Exception reason)
+    {
+        if (!ReferenceEquals(connection, _current) || _closing || reason is AuthFailedException or ObjectDisposedException)
+        {
+            return;
+        }
+        var lost = new ConnectionLossException(null, $"Connection to ZooKeeper server {connection.Host} lost: {reason.Message}", reason);
+        foreach (var queued in TakeAllQueued())
+        {
+            FailRequest(queued, lost);
+        }
+        SetState(ConnectionState.Suspended, false);
+    }
+
     public void OnProtocolError(ZooKeeperConnection connection, Exception error) => Log.ProtocolError(_logger, connection.Host, error.Message);
 
     // ---- the session loop ----
@@ -410,8 +435,8 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             var readTimeout = TimeSpan.FromMilliseconds(response.TimeoutMs * 2.0 / 3.0);
             var reason = await connection.RunAsync(preamble, readTimeout).ConfigureAwait(false);
             readOnlyProbe?.Cancel();
-            _current = null;
             await connection.DisposeAsync().ConfigureAwait(false);
+            _current = null;
 
             if (reason is AuthFailedException authFailed)
             {
@@ -423,12 +448,6 @@ internal sealed partial class SessionDriver : IAsyncDisposable
                 break;
             }
             Log.Disconnected(_logger, host, _sessionId, reason.Message);
-            var lost = new ConnectionLossException(null, $"Connection to ZooKeeper server {host} lost: {reason.Message}", reason);
-            foreach (var queued in TakeAllQueued())
-            {
-                FailRequest(queued, lost);
-            }
-            SetState(ConnectionState.Suspended, false);
         }
     }
 

@@ -20,6 +20,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly CancellationTokenSource _cts = new();
     private readonly ConcurrentQueue<IRequest> _pending = new();
+    private readonly ConcurrentQueue<IRequest> _pendingAuth = new();
     private readonly TaskCompletionSource<Exception> _broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _maxFrameSize;
     private long _lastSendTimestamp;
@@ -166,11 +167,16 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         {
         }
         _socket.Dispose();
+        _driver.OnConnectionBroken(this, reason);
         _broken.TrySetResult(reason);
     }
 
     private void FailPending(Exception reason)
     {
+        while (_pendingAuth.TryDequeue(out var auth))
+        {
+            _driver.FailRequest(auth, reason);
+        }
         while (_pending.TryDequeue(out var request))
         {
             _driver.FailRequest(request, reason);
@@ -228,7 +234,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
                 {
                     batch.Clear();
                     index = 0;
-                    if (!_driver.TakeQueued(batch))
+                    if (!_driver.TakeQueued(batch, this))
                     {
                         await _driver.WaitForQueuedAsync(cancellationToken).ConfigureAwait(false);
                         continue;
@@ -290,6 +296,11 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         if (!request.IsSpecial)
         {
             _pending.Enqueue(request);
+        }
+        else if (request.OpCode == OpCode.Auth)
+        {
+            // Auth replies carry xid -4 and come back in the order the packets were sent.
+            _pendingAuth.Enqueue(request);
         }
     }
 
@@ -372,9 +383,15 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
             case Xids.Ping:
                 return;
             case Xids.Auth:
+                _pendingAuth.TryDequeue(out var auth);
                 if (header.Err != 0)
                 {
+                    auth?.Fail(new AuthFailedException(null, $"ZooKeeper server {Host} rejected the credentials ({(ZooKeeperErrorCode)header.Err})."));
                     SessionDriver.OnAuthFailed(this, (ZooKeeperErrorCode)header.Err);
+                }
+                else
+                {
+                    auth?.Complete(header, ref reader, _driver.Context);
                 }
                 return;
             default:
