@@ -30,4 +30,11 @@ internal static class ZooKeeperEventIds
     public const int WatcherFailed = 3002;
     public const int StateHandlerFailed = 3003;
     public const int SetWatchesFailed = 3004;
+
+    // 71xx: ZooKeeperNodes (server-backed properties, links, tree import/export, recursive delete).
+    public const int NodeDataNotJson = 7100;
+    public const int NodeBadPropertyLink = 7101;
+    public const int NodeDeleting = 7102;
+    public const int NodeUpdateConflict = 7103;
+    public const int TreeImportNodeApplied = 7104;
 }
