@@ -132,6 +132,16 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         var body = new byte[length];
         await _stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
         var reader = new JuteReader(body);
+        if (length == ReplyHeader.Size)
+        {
+            // Not a ConnectResponse but an error reply: the server refused to create the session, e.g. a read-only
+            // server without local sessions answers NotReadOnly.
+            var error = ReplyHeader.Read(ref reader);
+            var code = (ZooKeeperErrorCode)error.Err;
+            throw new ZooKeeperException(code, null, code == ZooKeeperErrorCode.NotReadOnly
+                ? $"ZooKeeper server {Host} is read-only and cannot create sessions (it needs localSessionsEnabled=true)."
+                : $"ZooKeeper server {Host} refused the session: {code} ({error.Err}).");
+        }
         Response = ConnectResponse.Read(ref reader);
         _lastReceiveTimestamp = Stopwatch.GetTimestamp();
     }
