@@ -37,4 +37,23 @@ internal static class ZooKeeperEventIds
     public const int NodeDeleting = 7102;
     public const int NodeUpdateConflict = 7103;
     public const int TreeImportNodeApplied = 7104;
+
+    // 5000-5099: service registration (Discovery/ServiceRegistrar).
+    public const int ServiceRegistered = 5000;
+    public const int ServiceUnregistered = 5001;
+    public const int ServiceRecreating = 5002;
+    public const int ServiceStaleNodeReplaced = 5003;
+    public const int ServiceRegistrationFailed = 5004;
+    public const int ServiceUpdated = 5005;
+    public const int ServiceWildcardExpanded = 5006;
+    public const int ServiceRecreated = 5007;
+
+    // 7150-7199: live views of nodes (Nodes/Live*); 7100-7149 belong to the server-backed node operations.
+    public const int LiveViewDataWarning = 7150;
+    public const int LiveViewBadPropertyLink = 7151;
+    public const int LiveViewRealPathChanged = 7152;
+    public const int LiveViewDeleted = 7153;
+    public const int LiveViewRefreshFailed = 7154;
+    public const int LiveViewSubscriberFailed = 7155;
+    public const int LiveViewLinkError = 7156;
 }
