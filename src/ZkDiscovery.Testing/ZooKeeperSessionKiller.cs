@@ -20,6 +20,20 @@ public static class ZooKeeperSessionKiller
     /// <exception cref="IOException">The server could not be reached.</exception>
     public static async Task<bool> ExpireAsync(string connectionString, long sessionId, byte[] password, CancellationToken cancellationToken = default)
     {
+        // The owner may reconnect and take the session back between our handshake and our close: try again then.
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await TryExpireAsync(connectionString, sessionId, password, cancellationToken).ConfigureAwait(false);
+            if (result is not null || attempt == 10)
+            {
+                return result ?? false;
+            }
+        }
+    }
+
+    /// <summary>True when closed, false when the server refused the session, null when our connection was taken over before the close.</summary>
+    private static async Task<bool?> TryExpireAsync(string connectionString, long sessionId, byte[] password, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ArgumentNullException.ThrowIfNull(password);
         var first = connectionString.Split('/')[0].Split(',')[0].Trim();
@@ -60,7 +74,11 @@ public static class ZooKeeperSessionKiller
             return false;
         }
         var reply = await ReadFrameAsync(stream, timeout.Token).ConfigureAwait(false);
-        return reply is { Length: >= 16 } && BinaryPrimitives.ReadInt32BigEndian(reply) == 1 && BinaryPrimitives.ReadInt32BigEndian(reply.AsSpan(12)) == 0;
+        if (reply is null)
+        {
+            return null;
+        }
+        return reply.Length >= 16 && BinaryPrimitives.ReadInt32BigEndian(reply) == 1 && BinaryPrimitives.ReadInt32BigEndian(reply.AsSpan(12)) == 0;
     }
 
     private static async Task<byte[]?> ReadFrameAsync(NetworkStream stream, CancellationToken cancellationToken)
@@ -78,7 +96,7 @@ public static class ZooKeeperSessionKiller
             await stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
             return body;
         }
-        catch (EndOfStreamException)
+        catch (Exception e) when (e is EndOfStreamException or IOException)
         {
             return null;
         }

@@ -28,7 +28,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private readonly object _queueLock = new();
     private List<IRequest> _queue = [];
     private bool _writerWaiting;
-    private readonly SemaphoreSlim _writerSignal = new(0);
+    private readonly WriterSignal _writerSignal = new();
 
     private readonly object _stateLock = new();
     private ConnectionState _state = ConnectionState.Connecting;
@@ -152,7 +152,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         }
         if (wake)
         {
-            _writerSignal.Release();
+            _writerSignal.Set();
         }
         if (_started == 0)
         {
@@ -174,6 +174,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             }
             if (_queue.Count == 0)
             {
+                _writerSignal.Arm();
                 _writerWaiting = true;
                 return false;
             }
@@ -183,7 +184,26 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         }
     }
 
-    public Task WaitForQueuedAsync(CancellationToken cancellationToken) => _writerSignal.WaitAsync(cancellationToken);
+    /// <summary>Waits until <see cref="TakeQueued"/> may find work, or <see cref="WakeWriter"/> is called. Only after TakeQueued returned false.</summary>
+    public ValueTask WaitForQueuedAsync() => _writerSignal.WaitAsync();
+
+    /// <summary>Wakes a waiting writer so that it notices its connection broke.</summary>
+    public void WakeWriter()
+    {
+        var wake = false;
+        lock (_queueLock)
+        {
+            if (_writerWaiting)
+            {
+                _writerWaiting = false;
+                wake = true;
+            }
+        }
+        if (wake)
+        {
+            _writerSignal.Set();
+        }
+    }
 
     public int NextXid()
     {
@@ -448,6 +468,17 @@ internal sealed partial class SessionDriver : IAsyncDisposable
                 break;
             }
             Log.Disconnected(_logger, host, _sessionId, reason.Message);
+
+            // A short random pause before reconnecting: clients dropped together do not storm the next server, and a
+            // client whose session was taken over by another connection does not snatch it straight back.
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Min(100, ReconnectCap().TotalMilliseconds) + 1)), TimeProvider, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
     }
 
@@ -699,6 +730,5 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         Log.Closed(_logger, _sessionId);
         await _dispatcher.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _lifetime.Dispose();
-        _writerSignal.Dispose();
     }
 }

@@ -178,6 +178,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         }
         _socket.Dispose();
         _driver.OnConnectionBroken(this, reason);
+        _driver.WakeWriter();
         _broken.TrySetResult(reason);
     }
 
@@ -246,7 +247,11 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
                     index = 0;
                     if (!_driver.TakeQueued(batch, this))
                     {
-                        await _driver.WaitForQueuedAsync(cancellationToken).ConfigureAwait(false);
+                        if (IsBroken)
+                        {
+                            return;
+                        }
+                        await _driver.WaitForQueuedAsync().ConfigureAwait(false);
                         continue;
                     }
                 }

@@ -86,18 +86,24 @@ public class SessionTests : ClientTestBase
     }
 
     [Fact]
-    public async Task JoiningASession_WithItsCredentials_TakesItOver()
+    public async Task JoiningAnExpiredSession_ReportsExpired_AndStartsANewOne()
     {
         var owner = await ConnectAsync();
-        await owner.CreateAsync(Root + "/e", mode: CreateMode.Ephemeral);
         var credentials = owner.SessionCredentials!;
-        var ownerStates = new StateSink(owner);
+        Assert.True(await ZooKeeperSessionKiller.ExpireAsync(ConnectionString, credentials.SessionId, credentials.Password));
 
-        var heir = await ConnectAsync(o => o.Session = credentials);
-        await ownerStates.WaitForAsync(ConnectionState.Suspended);
+        var heir = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = ConnectionString, Session = credentials });
+        await using (heir)
+        {
+            var states = new StateSink(heir);
+            heir.Start();
+            var expired = await states.WaitForAsync(ConnectionState.Expired);
+            var connected = await states.WaitForAsync(ConnectionState.Connected);
 
-        Assert.Equal(credentials.SessionId, heir.SessionId);
-        Assert.Equal(credentials.SessionId, (await heir.ExistsAsync(Root + "/e"))!.EphemeralOwner);
+            Assert.Equal(credentials.SessionId, expired.SessionId);
+            Assert.True(connected.IsNewSession);
+            Assert.NotEqual(credentials.SessionId, heir.SessionId);
+        }
     }
 
     [Fact]
