@@ -56,4 +56,15 @@ internal static class ZooKeeperEventIds
     public const int LiveViewRefreshFailed = 7154;
     public const int LiveViewSubscriberFailed = 7155;
     public const int LiveViewLinkError = 7156;
+
+    // 4000-4099: recipes (Recipes/): lock, compare-and-set, waits, hierarchy.
+    public const int LockAcquired = 4000;
+    public const int LockReleased = 4001;
+    public const int LockLost = 4002;
+    public const int LockNodeRecovered = 4003;
+    public const int LockReleaseFailed = 4004;
+    public const int LockWaiting = 4005;
+    public const int CompareAndSetConflict = 4010;
+    public const int WaitRearmed = 4020;
+    public const int HierarchyNodeApplied = 4030;
 }
