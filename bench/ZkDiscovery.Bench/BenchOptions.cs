@@ -1,0 +1,118 @@
+using System.Globalization;
+
+namespace ZkDiscovery.Bench;
+
+/// <summary>The command line of the workload benchmark (the contract shared with the Java and kazoo drivers).</summary>
+internal sealed class BenchOptions
+{
+    public const string Usage = """
+        Usage: ZkDiscovery.Bench --port P [--client NAME] [--workloads W1,...] [--scale S]
+                                 [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--no-retry]
+               ZkDiscovery.Bench micro [BenchmarkDotNet arguments, e.g. --filter '*']
+
+          --port P            ZooKeeper server on 127.0.0.1:P (required)
+          --client NAME       name printed in RESULT lines (default zkdiscovery)
+          --workloads LIST    W1..W6 (comma-separated; SETUP only creates the tree); default all
+          --scale S           multiplies the operation counts of W1-W4 and the sessions of W6 (default 1)
+          --no-warmup         skip the discarded warm-up passes (diagnostics only)
+          --warmup-passes N   use N warm-up passes (rounds for W5) instead of the standard counts (diagnostics only)
+          --w4-watch MODE     oneshot (default): W4 as specified, getData watch re-armed by the watcher;
+                              persistent: B holds one AddWatchAsync persistent watch and signals A from the
+                              watcher (run.sh reports it as client zkdiscovery-persistent)
+          --no-retry          ZooKeeperClientOptions.Retry.MaxRetryAttempts = 0 (diagnostics: cost of the retry wrapper)
+
+        Prints `RESULT <client> <W> key=value ...` per workload on stdout, diagnostics on stderr; exit 1 when a
+        workload failed. See docs/benchmarks.md.
+
+        TODO: W5 through an endpoint provider (the discovery layer watching /bench/svc instead of a raw
+        getChildren watcher) comes when the endpoint provider exists.
+        """;
+
+    public int Port { get; private set; }
+
+    public string Client { get; private set; } = "zkdiscovery";
+
+    public IReadOnlyList<string> Workloads { get; private set; } = ["W1", "W2", "W3", "W4", "W5", "W6"];
+
+    public double Scale { get; private set; } = 1.0;
+
+    public bool NoWarmup { get; private set; }
+
+    public int? WarmupPasses { get; private set; }
+
+    public bool PersistentWatch { get; private set; }
+
+    public bool NoRetry { get; private set; }
+
+    public bool Help { get; private set; }
+
+    public string ConnectionString => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Scaled count, at least 1.</summary>
+    public int Scaled(int count) => Math.Max(1, (int)Math.Round(count * Scale));
+
+    public int Warmups(int standard) => NoWarmup ? 0 : WarmupPasses ?? standard;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--port":
+                    o.Port = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--client":
+                    o.Client = Value();
+                    break;
+                case "--workloads":
+                    o.Workloads = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(w => w.ToUpperInvariant()).ToArray();
+                    foreach (var w in o.Workloads)
+                    {
+                        if (w is not ("W1" or "W2" or "W3" or "W4" or "W5" or "W6" or "SETUP"))
+                        {
+                            throw new ArgumentException($"Unknown workload {w}.");
+                        }
+                    }
+                    break;
+                case "--scale":
+                    o.Scale = double.Parse(Value(), CultureInfo.InvariantCulture);
+                    if (o.Scale <= 0)
+                    {
+                        throw new ArgumentException("--scale must be positive.");
+                    }
+                    break;
+                case "--no-warmup":
+                    o.NoWarmup = true;
+                    break;
+                case "--warmup-passes":
+                    o.WarmupPasses = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--w4-watch":
+                    o.PersistentWatch = Value() switch
+                    {
+                        "oneshot" => false,
+                        "persistent" => true,
+                        var other => throw new ArgumentException($"Unknown --w4-watch mode {other}."),
+                    };
+                    break;
+                case "--no-retry":
+                    o.NoRetry = true;
+                    break;
+                case "-h" or "--help":
+                    o.Help = true;
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown argument {args[i]}.");
+            }
+        }
+        if (o.Port <= 0 && !o.Help)
+        {
+            throw new ArgumentException("--port is required.");
+        }
+        return o;
+    }
+}

@@ -1,0 +1,24 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace ZkDiscovery.Bench;
+
+/// <summary>
+/// `ZkDiscovery.Bench micro [BenchmarkDotNet args]`: BenchmarkDotNet micro-benchmarks of hot paths. They run in
+/// process (InProcessEmitToolchain): this assembly is the one src/ZkDiscovery grants its internals to, and no
+/// generated project has to build under the repository's Directory.Build.props. Endpoint picking and config mapping
+/// get benchmarks here once that code exists.
+/// </summary>
+internal static class MicroBenchmarks
+{
+    public static int Run(string[] args)
+    {
+        var config = DefaultConfig.Instance
+            .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(MicroBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using ZkDiscovery.Bench;
+
+// Workload benchmarks W1-W6 of /work/shared/docs/benchmark-workloads.md (summary in docs/benchmarks.md) for
+// ZkDiscovery, and BenchmarkDotNet micro-benchmarks behind `micro`. bench/run.sh runs this in Release.
+
+if (args.Length > 0 && args[0] == "micro")
+{
+    return MicroBenchmarks.Run(args[1..]);
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+if (options.Help)
+{
+    Console.Out.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+var failed = false;
+foreach (var workload in options.Workloads)
+{
+    try
+    {
+        var result = await Workloads.RunAsync(workload, options).ConfigureAwait(false);
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {options.Client} {workload} {result}"));
+    }
+#pragma warning disable CA1031 // Any failure of a workload is reported and makes the exit status non-zero.
+    catch (Exception e)
+#pragma warning restore CA1031
+    {
+        Console.Error.WriteLine($"FAIL {options.Client} {workload}: {e}");
+        failed = true;
+    }
+}
+Console.Out.Flush();
+return failed ? 1 : 0;

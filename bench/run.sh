@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Workload benchmarks W1-W6 (docs/benchmarks.md, /work/shared/docs/benchmark-workloads.md): ZkDiscovery, the official
+# Java client 3.8.0, kazoo 2.8.0 and the raw-socket floor against one fresh standalone ZooKeeper 3.8.0 server.
+#
+#   ./bench/run.sh                                  # everything: 3 repetitions, full counts (about 20-25 min)
+#   ./bench/run.sh --scale 0.05 --reps 1            # quick check (about 2-3 min)
+#   ./bench/run.sh --workloads W1,W2 --clients zkdiscovery,java --reps 2
+#
+# Options: --scale S (multiplies the counts of W1-W4 and W6; W5 is fixed), --reps N (default 3),
+#          --workloads LIST (default W1,...,W6), --clients LIST (default zkdiscovery,zkdiscovery-persistent,java,kazoo,floor),
+#          --out FILE (raw results; default bench/results/run-<UTC time>.txt).
+# Every (client, workload, repetition) is a fresh process. Within a workload the clients run interleaved, their
+# order rotated by one each repetition. After each process a `CPU ...` line records client_cpu_s (the process and
+# its children), server_cpu_s (the ZooKeeper JVM), other_cpu_s (everything else on the machine: busy CPU from
+# /proc/stat minus the two) and steal_s. The summary table (medians, ratios) is printed at the end and appended to
+# the results file. Not part of eng/test.sh.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+scale=1
+reps=3
+workloads="W1,W2,W3,W4,W5,W6"
+clients="zkdiscovery,zkdiscovery-persistent,java,kazoo,floor"
+out=""
+while (( $# > 0 )); do
+  case "$1" in
+    --scale) scale="$2"; shift 2 ;;
+    --reps) reps="$2"; shift 2 ;;
+    --workloads) workloads="$2"; shift 2 ;;
+    --clients) clients="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "Unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/zkdiscovery-bench.XXXXXX")"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- prerequisites ----
+zk_jar=/usr/share/java/zookeeper.jar
+if [[ ! -f "$zk_jar" ]]; then
+  "$repo_root/eng/install-zookeeper.sh"
+fi
+if [[ ",$clients," == *",kazoo,"* ]] && ! /usr/bin/python3 -c 'import kazoo' 2>/dev/null; then
+  echo "Installing python3-kazoo (Debian package)..." >&2
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-kazoo >&2
+fi
+
+echo "Building bench/ZkDiscovery.Bench (Release)..." >&2
+dotnet build bench/ZkDiscovery.Bench/ZkDiscovery.Bench.csproj -c Release --nologo -v quiet >&2
+bench_dll="$repo_root/bench/ZkDiscovery.Bench/bin/Release/net10.0/ZkDiscovery.Bench.dll"
+
+echo "Compiling the Java drivers..." >&2
+mkdir -p "$work/classes"
+javac -nowarn -d "$work/classes" -cp "$zk_jar" bench/java/ZkBench.java bench/java/RawFloor.java >&2
+java_cp="$work/classes:$zk_jar:/usr/share/java/slf4j-nop.jar"
+
+# ---- the server ----
+port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+mkdir -p "$work/zk/data"
+cat > "$work/zk/zoo.cfg" <<EOF
+tickTime=2000
+dataDir=$work/zk/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=*
+forceSync=no
+preAllocSize=4096
+EOF
+java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+  -cp "$zk_jar:/usr/share/java/slf4j-nop.jar" \
+  org.apache.zookeeper.server.ZooKeeperServerMain "$work/zk/zoo.cfg" > "$work/zk/zk.log" 2>&1 &
+server_pid=$!
+
+server_mode() {
+  /usr/bin/python3 - "$port" <<'EOF'
+import socket, sys
+try:
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.5)
+    s.sendall(b"srvr")
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    for line in data.decode("ascii", "replace").splitlines():
+        if line.startswith("Mode: "):
+            print(line[6:].strip())
+except OSError:
+    pass
+EOF
+}
+for _ in $(seq 1 600); do
+  [[ -n "$(server_mode)" ]] && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "The ZooKeeper server exited:" >&2; cat "$work/zk/zk.log" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -n "$(server_mode)" ]] || { echo "The ZooKeeper server did not start serving within 60 s." >&2; exit 1; }
+
+mkdir -p "$repo_root/bench/results"
+[[ -n "$out" ]] || out="$repo_root/bench/results/run-$(date -u +%Y%m%dT%H%M%SZ).txt"
+hz="$(getconf CLK_TCK)"
+{
+  echo "# ZkDiscovery benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "# host $(hostname) cpus=$(nproc) kernel=$(uname -r) model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo '?') dotnet $(dotnet --version) $(java -version 2>&1 | head -1)"
+  echo "# scale=$scale reps=$reps workloads=$workloads clients=$clients port=$port"
+} > "$out"
+echo "Server on 127.0.0.1:$port (pid $server_pid); raw results: $out" >&2
+
+client_cmd() {
+  case "$1" in
+    zkdiscovery) echo "dotnet $bench_dll" ;;
+    zkdiscovery-persistent) echo "dotnet $bench_dll --w4-watch persistent" ;;
+    java) echo "java -Dzookeeper.sasl.client=false -cp $java_cp ZkBench" ;;
+    kazoo) echo "/usr/bin/python3 $repo_root/bench/kazoo/zkbench.py" ;;
+    floor) echo "java -cp $work/classes RawFloor" ;;
+    *) echo "Unknown client $1" >&2; return 1 ;;
+  esac
+}
+
+runs_workload() {  # client workload -> true when the client takes part in the workload
+  case "$1" in
+    floor) [[ "$2" == W1 || "$2" == W2 ]] ;;
+    zkdiscovery-persistent) [[ "$2" == W4 ]] ;;
+    *) true ;;
+  esac
+}
+
+proc_busy_steal() {  # prints "busy steal" ticks over all CPUs
+  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat
+}
+
+server_ticks() {
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$server_pid/stat"
+}
+
+IFS=, read -r -a wl_list <<< "$workloads"
+IFS=, read -r -a client_list <<< "$clients"
+failures=0
+started=$SECONDS
+for w in "${wl_list[@]}"; do
+  for (( rep = 1; rep <= reps; rep++ )); do
+    n=${#client_list[@]}
+    for (( i = 0; i < n; i++ )); do
+      c="${client_list[$(( (i + rep - 1) % n ))]}"
+      runs_workload "$c" "$w" || continue
+      cmd="$(client_cmd "$c")"
+      read -r busy0 steal0 < <(proc_busy_steal)
+      s0="$(server_ticks)"
+      t0=$(date +%s.%N)
+      rc=0
+      TIMEFORMAT='%3U %3S'
+      { time timeout 1800 $cmd --port "$port" --client "$c" --workloads "$w" --scale "$scale" \
+          > "$work/stdout" 2> "$work/stderr" ; } 2> "$work/time" || rc=$?
+      t1=$(date +%s.%N)
+      read -r busy1 steal1 < <(proc_busy_steal)
+      s1="$(server_ticks)"
+      read -r cu cs < <(tail -1 "$work/time")
+      cpu_line="$(awk -v hz="$hz" -v cu="$cu" -v cs="$cs" -v b0="$busy0" -v b1="$busy1" -v st0="$steal0" -v st1="$steal1" \
+          -v s0="$s0" -v s1="$s1" -v t0="$t0" -v t1="$t1" -v c="$c" -v w="$w" -v rep="$rep" -v rc="$rc" 'BEGIN {
+        client = cu + cs; server = (s1 - s0) / hz; busy = (b1 - b0) / hz
+        printf "CPU %s %s rep=%d exit=%d wall_s=%.2f client_cpu_s=%.2f server_cpu_s=%.2f other_cpu_s=%.2f steal_s=%.2f",
+          c, w, rep, rc, t1 - t0, client, server, busy - client - server, (st1 - st0) / hz }')"
+      {
+        grep -E '^RESULT ' "$work/stdout" || true
+        grep -E '^(WARMUP|FAIL) ' "$work/stderr" | sed 's/^/# /' || true
+        echo "$cpu_line"
+      } >> "$out"
+      if (( rc != 0 )) || ! grep -q "^RESULT $c $w " "$work/stdout"; then
+        failures=$(( failures + 1 ))
+        echo "FAIL $c $w rep=$rep exit=$rc; last stderr lines:" >&2
+        tail -5 "$work/stderr" | sed 's/^/    /' >&2
+        echo "FAIL $c $w rep=$rep exit=$rc" >> "$out"
+      fi
+      printf '%5ds  %s\n' $(( SECONDS - started )) "$cpu_line" >&2
+    done
+  done
+done
+
+/usr/bin/python3 "$repo_root/bench/summarize.py" "$out" | tee -a "$out"
+echo "Raw results: $out" >&2
+(( failures == 0 ))
