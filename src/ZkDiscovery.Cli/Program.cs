@@ -1,0 +1,3 @@
+using ZkDiscovery.Cli;
+
+return await ZkdApp.RunAsync(args).ConfigureAwait(false);
