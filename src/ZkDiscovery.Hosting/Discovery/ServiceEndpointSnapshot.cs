@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace ZkDiscovery.Hosting.Discovery;
+
+/// <summary>
+/// The endpoints of a service at one moment: immutable, replaced as a whole when anything changes, so reading it on a
+/// hot path costs no lock and no allocation. <see cref="ChangeToken"/> fires when a newer snapshot exists.
+/// </summary>
+[DebuggerDisplay("{ServiceName} {ServicePath}: {Endpoints.Length} endpoint(s), stale={IsStale}")]
+public sealed class ServiceEndpointSnapshot
+{
+    private ServiceEndpointSource? _source;
+
+    internal ServiceEndpointSnapshot(string serviceName, string servicePath, ImmutableArray<ZooKeeperServiceEndpoint> endpoints, bool isLoaded, bool isStale, IChangeToken changeToken, DateTimeOffset updated)
+    {
+        ServiceName = serviceName;
+        ServicePath = servicePath;
+        Endpoints = endpoints;
+        IsLoaded = isLoaded;
+        IsStale = isStale;
+        ChangeToken = changeToken;
+        Updated = updated;
+    }
+
+    /// <summary>The service name.</summary>
+    public string ServiceName { get; }
+
+    /// <summary>The service path the endpoints are the children of.</summary>
+    public string ServicePath { get; }
+
+    /// <summary>The live endpoints, in the order of their node names.</summary>
+    public ImmutableArray<ZooKeeperServiceEndpoint> Endpoints { get; }
+
+    /// <summary>False until the service path was read for the first time.</summary>
+    public bool IsLoaded { get; }
+
+    /// <summary>
+    /// True while ZooKeeper is not connected (or before the first load): <see cref="Endpoints"/> is then the last
+    /// known list, which may be out of date.
+    /// </summary>
+    public bool IsStale { get; }
+
+    /// <summary>Fires when this snapshot is replaced by a newer one (a watch event or a connection state change; no polling).</summary>
+    public IChangeToken ChangeToken { get; }
+
+    /// <summary>When this snapshot was made.</summary>
+    public DateTimeOffset Updated { get; }
+
+    /// <summary>The snapshot as a <see cref="ServiceEndpointSource"/> (created once per snapshot).</summary>
+    public ServiceEndpointSource ToSource()
+    {
+        var source = Volatile.Read(ref _source);
+        if (source is null)
+        {
+            var features = new FeatureCollection();
+            features.Set(this);
+            ServiceEndpoint[] endpoints = [.. Endpoints];
+            source = new ServiceEndpointSource(endpoints, ChangeToken, features);
+            Volatile.Write(ref _source, source);
+        }
+        return source;
+    }
+}
