@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using ZkDiscovery.Nodes;
+
+namespace ZkDiscovery.Configuration.Internal;
+
+/// <summary>
+/// Maps a node's properties to configuration keys exactly as the JSON configuration provider maps a JSON file whose
+/// top-level object holds those properties: nested objects give <c>a:b</c>, array items <c>a:0</c>; strings as they
+/// are, numbers as written, booleans <c>True</c>/<c>False</c> (what <see cref="JsonElement.ToString"/> gives, as the JSON
+/// provider stores them), JSON null and empty objects null, empty arrays an empty string. Keys are case-insensitive;
+/// two properties that differ only in case are a <see cref="FormatException"/>, as in the JSON provider.
+/// </summary>
+/// <remarks>The <c>type</c> property is left out: it is the node's kind (zc.zk), not configuration.</remarks>
+internal static class ConfigurationKeyMapper
+{
+    /// <summary>Creates the dictionary every mapping fills: case-insensitive keys, as configuration is.</summary>
+    public static Dictionary<string, string?> CreateData() => new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Adds the keys of one node's visible properties under <paramref name="prefix"/> (null or empty: at the root).</summary>
+    /// <exception cref="FormatException">Two properties map to the same key.</exception>
+    public static void AddProperties(IDictionary<string, string?> data, string? prefix, IEnumerable<KeyValuePair<string, JsonNode?>> properties)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(properties);
+        foreach (var (name, value) in properties)
+        {
+            if (string.Equals(name, NodePropertyNames.Type, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            AddValue(data, Combine(prefix, name), value);
+        }
+    }
+
+    /// <summary>Joins a prefix and a key with <see cref="ConfigurationPath.KeyDelimiter"/>.</summary>
+    public static string Combine(string? prefix, string key) =>
+        string.IsNullOrEmpty(prefix) ? key : prefix + ConfigurationPath.KeyDelimiter + key;
+
+    private static void AddValue(IDictionary<string, string?> data, string key, JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if (obj.Count == 0)
+                {
+                    data[key] = null;
+                    return;
+                }
+                foreach (var (name, value) in obj)
+                {
+                    AddValue(data, Combine(key, name), value);
+                }
+                return;
+            case JsonArray array:
+                if (array.Count == 0)
+                {
+                    data[key] = string.Empty;
+                    return;
+                }
+                for (var i = 0; i < array.Count; i++)
+                {
+                    AddValue(data, Combine(key, i.ToString(CultureInfo.InvariantCulture)), array[i]);
+                }
+                return;
+            default:
+                AddLeaf(data, key, ToConfigurationValue(node as JsonValue));
+                return;
+        }
+    }
+
+    private static void AddLeaf(IDictionary<string, string?> data, string key, string? value)
+    {
+        if (data.ContainsKey(key))
+        {
+            throw new FormatException($"A duplicate key '{key}' was found.");
+        }
+        data[key] = value;
+    }
+
+    private static string? ToConfigurationValue(JsonValue? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        return value.GetValueKind() switch
+        {
+            JsonValueKind.String => value.GetValue<string>(),
+            JsonValueKind.True => bool.TrueString,
+            JsonValueKind.False => bool.FalseString,
+            JsonValueKind.Null or JsonValueKind.Undefined => null,
+            // Numbers keep the text they were written with (1.50 stays 1.50, 1e3 stays 1e3).
+            _ => value.ToJsonString(),
+        };
+    }
+}

@@ -1,0 +1,283 @@
+using System.Text.Json.Nodes;
+using ZkDiscovery.Nodes;
+
+namespace ZkDiscovery.Configuration.Internal;
+
+/// <summary>What one read of the configuration tree found.</summary>
+internal enum ConfigurationReadStatus
+{
+    /// <summary>The tree was read; <see cref="ConfigurationReadResult.Data"/> holds the keys.</summary>
+    Loaded,
+
+    /// <summary>The configured path does not resolve to a node.</summary>
+    NotFound,
+
+    /// <summary>The tree holds data that cannot be used (bad JSON, a bad or cyclic link); see <see cref="ConfigurationReadResult.Error"/>.</summary>
+    Failed,
+
+    /// <summary>The connection dropped, the session changed or the tree changed under the read: the result is discarded.</summary>
+    Interrupted,
+}
+
+/// <summary>The outcome of one read of the configuration tree, and the paths it left watches on.</summary>
+internal sealed record ConfigurationReadResult(
+    ConfigurationReadStatus Status,
+    Dictionary<string, string?>? Data,
+    Exception? Error,
+    IReadOnlySet<string> Watched);
+
+/// <summary>
+/// Reads the configuration of one path in one pass: the node's properties (symbolic links on the path followed,
+/// property links read through) and, when asked, its persistent children as sections, to a depth (symbolic links
+/// of a node stand for children of that name). Every node read gets the watcher (a missing node an exists watch),
+/// so any change that could change the result fires a watch. Each node is read once per pass, so one pass is one
+/// consistent view of every node it read.
+/// </summary>
+internal sealed class ConfigurationTreeReader
+{
+    private readonly ZooKeeperClient _client;
+    private readonly Action<WatchedEvent>? _watcher;
+    private readonly string _path;
+    private readonly string? _prefix;
+    private readonly int _childDepth;
+
+    /// <param name="client">The client to read with.</param>
+    /// <param name="watcher">The watcher left on every node read, or null to read without watches.</param>
+    /// <param name="path">The normalised path to read.</param>
+    /// <param name="prefix">The key prefix, or null.</param>
+    /// <param name="childDepth">How many levels of children to map as sections; 0 for none.</param>
+    public ConfigurationTreeReader(ZooKeeperClient client, Action<WatchedEvent>? watcher, string path, string? prefix, int childDepth)
+    {
+        _client = client;
+        _watcher = watcher;
+        _path = path;
+        _prefix = prefix;
+        _childDepth = childDepth;
+    }
+
+    /// <summary>Reads the tree once. Throws only for cancellation and a disposed client.</summary>
+    public async Task<ConfigurationReadResult> ReadAsync(CancellationToken cancellationToken)
+    {
+        var pass = new Pass(_client, _watcher);
+        try
+        {
+            var data = ConfigurationKeyMapper.CreateData();
+            await AddNodeAsync(pass, data, _path, _prefix, _childDepth, [], isRoot: true, cancellationToken).ConfigureAwait(false);
+            if (pass.Problems.Count > 0)
+            {
+                return new ConfigurationReadResult(ConfigurationReadStatus.Failed, null, pass.CreateError(_path), pass.Watched);
+            }
+            return new ConfigurationReadResult(ConfigurationReadStatus.Loaded, data, null, pass.Watched);
+        }
+        catch (NoNodeException ex) when (ex.Path == _path || ex.Path is null)
+        {
+            return new ConfigurationReadResult(ConfigurationReadStatus.NotFound, null, ex, pass.Watched);
+        }
+        catch (TreeChangedException ex)
+        {
+            return new ConfigurationReadResult(ConfigurationReadStatus.Interrupted, null, ex, pass.Watched);
+        }
+        catch (ZooKeeperException ex) when (ex.IsTransient || ex is SessionExpiredException)
+        {
+            return new ConfigurationReadResult(ConfigurationReadStatus.Interrupted, null, ex, pass.Watched);
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException)
+        {
+            // A denied read, a symbolic link loop or a bad link target on the configured path.
+            pass.Problems.Add(ex.Message.TrimEnd('.'));
+            pass.FirstCause ??= ex;
+            return new ConfigurationReadResult(ConfigurationReadStatus.Failed, null, pass.CreateError(_path), pass.Watched);
+        }
+    }
+
+    private static async Task AddNodeAsync(
+        Pass pass,
+        Dictionary<string, string?> data,
+        string path,
+        string? prefix,
+        int childDepth,
+        HashSet<string> ancestors,
+        bool isRoot,
+        CancellationToken cancellationToken)
+    {
+        ResolvedNodeProperties resolved;
+        try
+        {
+            resolved = await NodeLinks.ResolvePropertiesAsync(path, pass.ReadPropertiesAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NoNodeException) when (!isRoot)
+        {
+            // A child listed a moment ago is gone: its parent's child watch has fired; read again.
+            throw new TreeChangedException(path);
+        }
+
+        foreach (var error in resolved.Errors)
+        {
+            pass.Problems.Add(error.Message.TrimEnd('.'));
+            pass.FirstCause ??= error;
+        }
+        var own = ConfigurationKeyMapper.CreateData();
+        try
+        {
+            ConfigurationKeyMapper.AddProperties(own, prefix, resolved.Properties);
+        }
+        catch (FormatException ex)
+        {
+            pass.Problems.Add($"the properties of {resolved.RealPath} map to the same key twice ({ex.Message.TrimEnd('.')})");
+            pass.FirstCause ??= ex;
+        }
+        // A node's own properties win over keys coming from its children.
+        foreach (var (key, value) in own)
+        {
+            data.TryAdd(key, value);
+        }
+
+        if (childDepth <= 0)
+        {
+            return;
+        }
+        var lineage = new HashSet<string>(ancestors, StringComparer.Ordinal) { resolved.RealPath };
+        var children = await pass.GetChildrenAsync(resolved.RealPath, cancellationToken).ConfigureAwait(false)
+            ?? throw new TreeChangedException(resolved.RealPath);
+        var sorted = children.Order(StringComparer.Ordinal).ToList();
+        foreach (var name in sorted)
+        {
+            var childPath = ZooKeeperPath.Combine(resolved.RealPath, name);
+            var child = await pass.ReadNodeAsync(childPath, cancellationToken).ConfigureAwait(false)
+                ?? throw new TreeChangedException(childPath);
+            if (child.Stat.IsEphemeral)
+            {
+                continue; // Registration nodes and the like are not configuration.
+            }
+            await AddNodeAsync(pass, data, childPath, ConfigurationKeyMapper.Combine(prefix, name), childDepth - 1, lineage, isRoot: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        var realChildren = new HashSet<string>(children, StringComparer.Ordinal);
+        foreach (var (storedName, value) in resolved.Stored)
+        {
+            if (!NodePropertyNames.IsSymbolicLink(storedName))
+            {
+                continue;
+            }
+            var name = NodePropertyNames.StripLinkSuffix(storedName);
+            if (realChildren.Contains(name) || name.Length == 0)
+            {
+                continue; // A real child shadows a link of the same name.
+            }
+            var linkText = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "null";
+            string target;
+            try
+            {
+                target = await NodeLinks.ResolvePathAsync(ZooKeeperPath.Combine(resolved.RealPath, name), pass.ReadPropertiesAsync, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NoNodeException ex)
+            {
+                pass.Problems.Add($"the symbolic link \"{storedName}\" on {resolved.RealPath} points to {linkText}, which does not exist");
+                pass.FirstCause ??= ex;
+                continue;
+            }
+            catch (NodeLinkException ex)
+            {
+                pass.Problems.Add(ex.Message.TrimEnd('.'));
+                pass.FirstCause ??= ex;
+                continue;
+            }
+            if (lineage.Contains(target))
+            {
+                pass.Problems.Add($"the symbolic link \"{storedName}\" on {resolved.RealPath} points to {target}, which contains it (a cycle)");
+                continue;
+            }
+            await AddNodeAsync(pass, data, target, ConfigurationKeyMapper.Combine(prefix, name), childDepth - 1, lineage, isRoot: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The tree changed under a read (a node listed a moment ago is gone); the result is discarded.</summary>
+    private sealed class TreeChangedException(string path) : Exception($"{path} changed while the configuration was read.");
+
+    /// <summary>A node as one pass read it.</summary>
+    private sealed record NodeEntry(NodeProperties Properties, NodeStat Stat);
+
+    /// <summary>The reads of one pass: each node read once, with the watcher; what was watched; what was wrong.</summary>
+    private sealed class Pass(ZooKeeperClient client, Action<WatchedEvent>? watcher)
+    {
+        private readonly Dictionary<string, NodeEntry?> _nodes = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, IReadOnlyList<string>?> _children = new(StringComparer.Ordinal);
+
+        public HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
+
+        public List<string> Problems { get; } = [];
+
+        public Exception? FirstCause { get; set; }
+
+        public InvalidDataException CreateError(string path)
+        {
+            var message = $"The configuration at {path} cannot be used: {string.Join("; ", Problems.Distinct(StringComparer.Ordinal))}.";
+            return FirstCause is null ? new InvalidDataException(message) : new InvalidDataException(message, FirstCause);
+        }
+
+        public async ValueTask<IReadOnlyDictionary<string, JsonNode?>?> ReadPropertiesAsync(string path, CancellationToken cancellationToken) =>
+            (await ReadNodeAsync(path, cancellationToken).ConfigureAwait(false))?.Properties;
+
+        /// <summary>A node's properties and stat with a data watch, or null (with an exists watch) when it does not exist.</summary>
+        public async ValueTask<NodeEntry?> ReadNodeAsync(string path, CancellationToken cancellationToken)
+        {
+            if (_nodes.TryGetValue(path, out var cached))
+            {
+                return cached;
+            }
+            if (watcher is not null)
+            {
+                Watched.Add(path);
+            }
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                try
+                {
+                    var data = await client.GetDataAsync(path, watcher, cancellationToken).ConfigureAwait(false);
+                    var properties = NodeProperties.Parse(data.Data);
+                    if (properties.ReadWarning is { } warning)
+                    {
+                        Problems.Add($"the data of {path} is not a JSON object ({warning})");
+                    }
+                    var entry = new NodeEntry(properties, data.Stat);
+                    _nodes[path] = entry;
+                    return entry;
+                }
+                catch (NoNodeException)
+                {
+                    if (await client.ExistsAsync(path, watcher, cancellationToken).ConfigureAwait(false) is null)
+                    {
+                        _nodes[path] = null;
+                        return null;
+                    }
+                    // Created between the two reads: read it again.
+                }
+            }
+            throw new TreeChangedException(path);
+        }
+
+        /// <summary>A node's children with a child watch, or null when it no longer exists.</summary>
+        public async ValueTask<IReadOnlyList<string>?> GetChildrenAsync(string path, CancellationToken cancellationToken)
+        {
+            if (_children.TryGetValue(path, out var cached))
+            {
+                return cached;
+            }
+            if (watcher is not null)
+            {
+                Watched.Add(path);
+            }
+            IReadOnlyList<string>? children;
+            try
+            {
+                children = (await client.GetChildrenAsync(path, watcher, cancellationToken).ConfigureAwait(false)).Children;
+            }
+            catch (NoNodeException)
+            {
+                children = null;
+            }
+            _children[path] = children;
+            return children;
+        }
+    }
+}

@@ -1,0 +1,564 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZkDiscovery.Configuration.Internal;
+
+namespace ZkDiscovery.Configuration;
+
+/// <summary>
+/// Configuration from the properties of a ZooKeeper node, mapped to keys as the JSON provider maps a JSON file,
+/// kept current with watches, with the last good data kept when ZooKeeper fails. Created by
+/// <see cref="ZooKeeperConfigurationSource"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every read is one pass over the tree on a connected session; a pass interrupted by a lost connection, a new
+/// session or a change is discarded and done again, so the data is never a half-read tree. The reload token fires
+/// after the new data is in place, and only when some key or value changed.
+/// </para>
+/// <para>
+/// Unusable data (a node whose data is not a JSON object, a dangling or cyclic link, the node deleted) keeps the
+/// last good data: a warning names the path, <see cref="ZooKeeperConfigurationSource.OnLoadException"/> is called,
+/// <see cref="LastError"/> and <see cref="Status"/> tell a health check, and the next good change recovers.
+/// </para>
+/// </remarks>
+public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvider, IDisposable
+{
+    private const int MaxDiscardedReads = 3;
+
+    private readonly ZooKeeperConfigurationSource _source;
+    private readonly string _connectionString;
+    private readonly string? _digest;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Action<WatchedEvent> _watcher;
+    private readonly EventHandler<ConnectionStateChangedEventArgs> _stateHandler;
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly SemaphoreSlim _readLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private ZooKeeperClientPool.Lease? _lease;
+    private ConfigurationTreeReader? _reader;
+    private HashSet<string> _watched = new(StringComparer.Ordinal);
+    private Task _loop = Task.CompletedTask;
+    private int _changes;
+    private int _discarded;
+    private int _loaded;
+    private int _disposed;
+    private int _reloadingThread = -1;
+    private volatile bool _readPending;
+    private volatile Exception? _lastError;
+    private volatile ZooKeeperConfigurationStatus _status;
+
+    internal ZooKeeperConfigurationProvider(ZooKeeperConfigurationSource source, string path, string connectionString, string? digestCredentials)
+    {
+        _source = source;
+        Path = path;
+        _connectionString = connectionString;
+        _digest = digestCredentials;
+        _logger = (ILogger?)source.LoggerFactory?.CreateLogger<ZooKeeperConfigurationProvider>() ?? NullLogger.Instance;
+        _time = source.TimeProvider;
+        _watcher = OnWatch;
+        _stateHandler = OnStateChanged;
+        Data = ConfigurationKeyMapper.CreateData();
+    }
+
+    /// <summary>The ZooKeeper path this provider reads (normalised).</summary>
+    public string Path { get; }
+
+    /// <summary>Where the current data comes from; see <see cref="ZooKeeperConfigurationStatus"/>.</summary>
+    public ZooKeeperConfigurationStatus Status => _status;
+
+    /// <summary>Why the last load failed, or null when the last read of ZooKeeper succeeded (or none was tried yet).</summary>
+    public Exception? LastError => _lastError;
+
+    internal ZooKeeperClient? Client => _lease?.Client;
+
+    private ZooKeeperClient SharedClient => _lease?.Client ?? throw new ObjectDisposedException(nameof(ZooKeeperConfigurationProvider));
+
+    private bool IsConnected => _lease?.Client.State is ConnectionState.Connected or ConnectionState.ConnectedReadOnly;
+
+    /// <summary>
+    /// The first call connects (sharing the session of other sources with the same connection string) and waits
+    /// up to <see cref="ZooKeeperConfigurationSource.StartupTimeout"/> for a good read; later calls (from
+    /// <c>IConfigurationRoot.Reload()</c>) read again when connected and keep the data otherwise.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// First call, source not optional: ZooKeeper could not be reached (the message names the servers and the
+    /// path) or the node does not exist.
+    /// </exception>
+    /// <exception cref="InvalidDataException">First call, source not optional: the data cannot be used (the message says why).</exception>
+    /// <exception cref="ObjectDisposedException">The provider was disposed.</exception>
+    public override void Load()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Interlocked.Exchange(ref _loaded, 1) == 0)
+        {
+            Task.Run(StartAsync).GetAwaiter().GetResult();
+            return;
+        }
+        if (IsConnected)
+        {
+            // The root raises its own change token after Load: no OnReload here.
+            _ = Task.Run(async () => await ReadAndApplyAsync(_stop.Token).ConfigureAwait(false))
+                .Wait(_source.StartupTimeout);
+        }
+    }
+
+    /// <summary>Stops watching and returns the shared session (closed when no other provider uses it). Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _stop.Cancel();
+        if (_lease is { } lease)
+        {
+            lease.Client.StateChanged -= _stateHandler;
+            // From a reload callback the loop is our caller: it ends on its own once the callback returns.
+            if (Volatile.Read(ref _reloadingThread) != Environment.CurrentManagedThreadId)
+            {
+                _loop.Wait(TimeSpan.FromSeconds(5));
+            }
+            var watched = _watched;
+            _ = Task.Run(() => RemoveWatchesAsync(watched)).Wait(TimeSpan.FromSeconds(5));
+            lease.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{nameof(ZooKeeperConfigurationProvider)} for '{Path}' ({(_source.Optional ? "Optional" : "Required")}, {Status})";
+
+    private async Task StartAsync()
+    {
+        _lease = ZooKeeperClientPool.Acquire(_connectionString, _digest, _source.LoggerFactory, _time);
+        var client = _lease.Client;
+        client.StateChanged += _stateHandler;
+        _reader = new ConfigurationTreeReader(
+            client,
+            _source.ReloadOnChange ? _watcher : null,
+            Path,
+            string.IsNullOrEmpty(_source.KeyPrefix) ? null : _source.KeyPrefix,
+            _source.IncludeChildren ? _source.MaxChildDepth : 0);
+
+        var snapshot = ReadSnapshot();
+        Exception? failure;
+        var result = await FirstReadAsync().ConfigureAwait(false);
+        switch (result.Status)
+        {
+            case ConfigurationReadStatus.Loaded:
+                _watched = new HashSet<string>(result.Watched, StringComparer.Ordinal);
+                Data = result.Data!;
+                _status = ZooKeeperConfigurationStatus.Current;
+                WriteSnapshot(result.Data!);
+                Log.Loaded(_logger, Path, result.Data!.Count);
+                StartLoop();
+                return;
+            case ConfigurationReadStatus.NotFound when _source.Optional:
+                _watched = new HashSet<string>(result.Watched, StringComparer.Ordinal);
+                _status = ZooKeeperConfigurationStatus.Current;
+                Log.NotFoundOptional(_logger, Path);
+                StartLoop();
+                return;
+            case ConfigurationReadStatus.NotFound:
+                _watched = new HashSet<string>(result.Watched, StringComparer.Ordinal);
+                failure = new InvalidOperationException($"The ZooKeeper configuration path {Path} does not exist on {_connectionString}.", result.Error);
+                break;
+            case ConfigurationReadStatus.Failed:
+                _watched = new HashSet<string>(result.Watched, StringComparer.Ordinal);
+                failure = result.Error!;
+                break;
+            default:
+                failure = result.Error!;
+                _readPending = true;
+                break;
+        }
+
+        var context = new ZooKeeperLoadExceptionContext(this, failure, isStartup: true, ignore: _source.Optional);
+        _lastError = failure;
+        _source.OnLoadException?.Invoke(context);
+        if (!context.Ignore)
+        {
+            Log.StartupFailed(_logger, Path, failure);
+            client.StateChanged -= _stateHandler;
+            await RemoveWatchesAsync(_watched).ConfigureAwait(false);
+            Interlocked.Exchange(ref _lease, null)?.Dispose();
+            Volatile.Write(ref _disposed, 1);
+            ThrowStartupFailure(failure);
+        }
+        if (snapshot is not null)
+        {
+            Data = snapshot;
+            _status = ZooKeeperConfigurationStatus.Snapshot;
+            Log.StartedFromSnapshot(_logger, Path, _source.SnapshotPath!, snapshot.Count, failure.Message);
+        }
+        else
+        {
+            _status = ZooKeeperConfigurationStatus.NotLoaded;
+            Log.StartedEmpty(_logger, Path, failure.Message);
+        }
+        StartLoop();
+        if (_readPending && IsConnected)
+        {
+            Signal();
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowStartupFailure(Exception failure) =>
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+
+    /// <summary>Waits for a connection and reads the tree once, within the startup timeout.</summary>
+    private async Task<ConfigurationReadResult> FirstReadAsync()
+    {
+        var client = SharedClient;
+        var timeout = _source.StartupTimeout;
+        var started = _time.GetTimestamp();
+        Exception? last = null;
+        while (true)
+        {
+            var remaining = timeout - _time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+            try
+            {
+                await client.WaitUntilConnectedAsync(remaining, _stop.Token).ConfigureAwait(false);
+            }
+            catch (ZooKeeperException ex)
+            {
+                last = ex;
+                break;
+            }
+            using var timeoutSource = new CancellationTokenSource(timeout - _time.GetElapsedTime(started) is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, _stop.Token);
+            var session = client.SessionId;
+            ConfigurationReadResult result;
+            try
+            {
+                result = await _reader!.ReadAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
+            {
+                last = new TimeoutException($"Reading {Path} did not finish within {timeout.TotalSeconds:0.###} s.");
+                break;
+            }
+            if (result.Status != ConfigurationReadStatus.Interrupted && client.SessionId == session)
+            {
+                return result;
+            }
+            _watched.UnionWith(result.Watched);
+            last = result.Error;
+        }
+        var error = new InvalidOperationException(
+            $"Could not load configuration from ZooKeeper path {Path}: no good read from {_connectionString} within {timeout.TotalSeconds:0.###} s"
+            + (last is null ? "." : $" ({last.Message.TrimEnd('.')})."),
+            last);
+        return new ConfigurationReadResult(ConfigurationReadStatus.Interrupted, null, error, new HashSet<string>(StringComparer.Ordinal));
+    }
+
+    private void StartLoop() => _loop = Task.Run(() => RunAsync(_stop.Token));
+
+    private void OnWatch(WatchedEvent e)
+    {
+        // On the client's dispatcher: only wake the loop.
+        if (Volatile.Read(ref _disposed) == 0
+            && e.Type is WatchEventType.NodeCreated or WatchEventType.NodeDeleted or WatchEventType.NodeDataChanged or WatchEventType.NodeChildrenChanged)
+        {
+            Signal();
+        }
+    }
+
+    private void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || e.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly))
+        {
+            return;
+        }
+        // A new session lost every watch: read again (and re-arm them); a read owed since a lost connection too.
+        if (_readPending || (e.IsNewSession && _source.ReloadOnChange) || _status is ZooKeeperConfigurationStatus.NotLoaded or ZooKeeperConfigurationStatus.Snapshot)
+        {
+            Signal();
+        }
+    }
+
+    private void Signal()
+    {
+        Interlocked.Increment(ref _changes);
+        try
+        {
+            if (_signal.CurrentCount == 0)
+            {
+                _signal.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await CoalesceAsync(cancellationToken).ConfigureAwait(false);
+                if (!IsConnected)
+                {
+                    // Read when connected again (OnStateChanged signals).
+                    _readPending = true;
+                    if (IsConnected)
+                    {
+                        Signal();
+                    }
+                    continue;
+                }
+                var (changed, failure) = await ReadAndApplyAsync(cancellationToken).ConfigureAwait(false);
+                if (failure is not null)
+                {
+                    ReportFailure(failure);
+                }
+                if (changed)
+                {
+                    RaiseReload();
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested || Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The loop must survive anything, or the configuration stops following ZooKeeper.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.LoopFailed(_logger, Path, ex);
+                _readPending = true;
+            }
+        }
+    }
+
+    /// <summary>Waits <see cref="ZooKeeperConfigurationSource.ReloadDelay"/> after the last change, up to ten delays in all.</summary>
+    private async Task CoalesceAsync(CancellationToken cancellationToken)
+    {
+        var delay = _source.ReloadDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            var started = _time.GetTimestamp();
+            while (true)
+            {
+                var seen = Volatile.Read(ref _changes);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                if (Volatile.Read(ref _changes) == seen || _time.GetElapsedTime(started) >= delay * 10)
+                {
+                    break;
+                }
+            }
+        }
+        // Changes so far are covered by the read to come.
+        _signal.Wait(0, CancellationToken.None);
+    }
+
+    /// <summary>Reads the tree once and applies a good result; returns whether the data changed and any failure to report.</summary>
+    private async Task<(bool Changed, Exception? Failure)> ReadAndApplyAsync(CancellationToken cancellationToken)
+    {
+        await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var client = SharedClient;
+            var changesBefore = Volatile.Read(ref _changes);
+            var session = client.SessionId;
+            var result = await _reader!.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (result.Status == ConfigurationReadStatus.Interrupted || client.SessionId != session)
+            {
+                _watched.UnionWith(result.Watched);
+                _readPending = true;
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.ReadInterrupted(_logger, Path, result.Error?.Message ?? "the session changed");
+                }
+                if (IsConnected)
+                {
+                    Signal();
+                }
+                return (false, null);
+            }
+            _readPending = false;
+            await UpdateWatchesAsync(result.Watched).ConfigureAwait(false);
+            if (Volatile.Read(ref _changes) != changesBefore && _discarded < MaxDiscardedReads)
+            {
+                // The tree changed during the read (its watch event has signalled): read again rather than publish a mix.
+                _discarded++;
+                return (false, null);
+            }
+            _discarded = 0;
+            return Apply(result);
+        }
+        finally
+        {
+            _readLock.Release();
+        }
+    }
+
+    private (bool Changed, Exception? Failure) Apply(ConfigurationReadResult result)
+    {
+        if (result.Status == ConfigurationReadStatus.NotFound && _source.Optional && Data.Count == 0)
+        {
+            // Never had keys: an optional node that does not exist (yet) is simply empty.
+            result = result with { Status = ConfigurationReadStatus.Loaded, Data = ConfigurationKeyMapper.CreateData() };
+        }
+        if (result.Status != ConfigurationReadStatus.Loaded)
+        {
+            var failure = result.Status == ConfigurationReadStatus.NotFound
+                ? new InvalidOperationException($"The ZooKeeper configuration path {Path} no longer resolves to a node; the last good configuration is kept.", result.Error)
+                : result.Error!;
+            _lastError = failure;
+            _status = ZooKeeperConfigurationStatus.Stale;
+            return (false, failure);
+        }
+
+        var data = result.Data!;
+        var wasFailing = _lastError is not null;
+        var previousStatus = _status;
+        _lastError = null;
+        var changes = ConfigurationChanges.Compute(Data, data);
+        if (changes.Count == 0)
+        {
+            _status = ZooKeeperConfigurationStatus.Current;
+            if (previousStatus != ZooKeeperConfigurationStatus.Current)
+            {
+                WriteSnapshot(data);
+            }
+            if (wasFailing)
+            {
+                Log.Recovered(_logger, Path);
+            }
+            Log.Unchanged(_logger, Path);
+            return (false, null);
+        }
+        // The new data is in place before the reload token fires.
+        Data = data;
+        _status = ZooKeeperConfigurationStatus.Current;
+        WriteSnapshot(data);
+        if (wasFailing)
+        {
+            Log.Recovered(_logger, Path);
+        }
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+#pragma warning disable CA1873 // Guarded by IsEnabled just above.
+            Log.Reloaded(_logger, Path, changes.Count, ConfigurationChanges.Describe(changes));
+#pragma warning restore CA1873
+        }
+        return (true, null);
+    }
+
+    private void ReportFailure(Exception failure)
+    {
+        Log.LoadFailed(_logger, Path, failure.Message);
+        if (_source.OnLoadException is not { } callback)
+        {
+            return;
+        }
+        try
+        {
+            callback(new ZooKeeperLoadExceptionContext(this, failure, isStartup: false, ignore: true));
+        }
+#pragma warning disable CA1031 // User code on the provider's loop must not stop it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.LoadExceptionHandlerFailed(_logger, Path, ex);
+        }
+    }
+
+    private void RaiseReload()
+    {
+        Volatile.Write(ref _reloadingThread, Environment.CurrentManagedThreadId);
+        try
+        {
+            OnReload();
+        }
+#pragma warning disable CA1031 // A reload subscriber's failure must not stop the provider.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.LoopFailed(_logger, Path, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _reloadingThread, -1);
+        }
+    }
+
+    /// <summary>Removes the watches left on nodes the last read no longer needed.</summary>
+    private async Task UpdateWatchesAsync(IReadOnlySet<string> watched)
+    {
+        var stale = _watched;
+        stale.ExceptWith(watched);
+        _watched = new HashSet<string>(watched, StringComparer.Ordinal);
+        await RemoveWatchesAsync(stale).ConfigureAwait(false);
+    }
+
+    private async Task RemoveWatchesAsync(HashSet<string> paths)
+    {
+        if (paths.Count == 0 || _lease?.Client is not { } client)
+        {
+            return;
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time);
+        foreach (var path in paths)
+        {
+            try
+            {
+                var local = client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly);
+                await client.RemoveWatchesAsync(path, _watcher, WatcherType.Any, local, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Already fired, never armed, or the client is gone: nothing left to remove.
+            }
+        }
+    }
+
+    private Dictionary<string, string?>? ReadSnapshot()
+    {
+        if (_source.SnapshotPath is not { Length: > 0 } path)
+        {
+            return null;
+        }
+        try
+        {
+            return ConfigurationSnapshotFile.Read(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            Log.SnapshotReadFailed(_logger, Path, path, ex);
+            return null;
+        }
+    }
+
+    private void WriteSnapshot(Dictionary<string, string?> data)
+    {
+        if (_source.SnapshotPath is not { Length: > 0 } path)
+        {
+            return;
+        }
+        try
+        {
+            ConfigurationSnapshotFile.Write(path, data);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.SnapshotWriteFailed(_logger, Path, path, ex);
+        }
+    }
+}

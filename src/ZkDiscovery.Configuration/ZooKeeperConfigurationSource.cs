@@ -1,0 +1,192 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using ZkDiscovery.Nodes;
+
+namespace ZkDiscovery.Configuration;
+
+/// <summary>
+/// A configuration source that reads the properties of a ZooKeeper node (and optionally its children) as
+/// configuration keys, keeps them current with watches and keeps the last good data when ZooKeeper fails.
+/// Added with <c>IConfigurationBuilder.AddZooKeeper(path, ...)</c>.
+/// </summary>
+/// <remarks>
+/// Sources with the same connection string and credentials share one ZooKeeper session (one client, reference
+/// counted, closed when the last provider is disposed).
+/// </remarks>
+public sealed class ZooKeeperConfigurationSource : IConfigurationSource
+{
+    /// <summary>The configuration key read for the connection string when <see cref="ConnectionString"/> is not set.</summary>
+    public const string ConnectionStringKey = "ZooKeeper:ConnectionString";
+
+    /// <summary>The configuration key read for the digest credentials when <see cref="DigestCredentials"/> is not set.</summary>
+    public const string DigestCredentialsKey = "ZooKeeper:DigestCredentials";
+
+    /// <summary>The environment variable read for the connection string when neither the source nor the configuration give one.</summary>
+    public const string ConnectionStringEnvironmentVariable = "ZOOKEEPER_CONNECTION_STRING";
+
+    /// <summary>The absolute path of the node whose properties become configuration; may go through symbolic links.</summary>
+    public string Path { get; set; } = "/";
+
+    /// <summary>
+    /// The servers and optional chroot (<c>host1:2181,host2:2181/app</c>). When null: <c>ZooKeeper:ConnectionString</c>
+    /// from the configuration built so far, then the environment variable <c>ZOOKEEPER_CONNECTION_STRING</c>, then
+    /// <c>127.0.0.1:2181</c>.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Digest credentials (<c>user:password</c>) for reading protected nodes. When null, <c>ZooKeeper:DigestCredentials</c>
+    /// from the configuration built so far. Never logged.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public string? DigestCredentials { get; set; }
+
+    /// <summary>
+    /// Whether the application may start without this source: when ZooKeeper cannot be reached, or the data is
+    /// unusable, within <see cref="StartupTimeout"/>, or the node does not exist, the provider starts from the
+    /// snapshot (<see cref="SnapshotPath"/>) if there is one, else with no keys, and loads when it can.
+    /// </summary>
+    /// <value>The default value is false: the first load throws.</value>
+    public bool Optional { get; set; }
+
+    /// <summary>Whether changes in ZooKeeper are watched and reloaded (no polling).</summary>
+    /// <value>The default value is true.</value>
+    public bool ReloadOnChange { get; set; } = true;
+
+    /// <summary>
+    /// Whether persistent child nodes become sections named after them (and their children, to
+    /// <see cref="MaxChildDepth"/> levels); symbolic links of a node stand for children of that name. Ephemeral
+    /// nodes (registrations) are skipped. A node's own properties win over a child section's key of the same name.
+    /// </summary>
+    /// <value>The default value is false.</value>
+    public bool IncludeChildren { get; set; }
+
+    /// <summary>How many levels of children <see cref="IncludeChildren"/> maps (1: direct children only).</summary>
+    /// <value>The default value is 10.</value>
+    public int MaxChildDepth { get; set; } = 10;
+
+    /// <summary>
+    /// The configuration section the keys go under (<c>Services:Foo</c> makes property <c>threads</c> the key
+    /// <c>Services:Foo:threads</c>); null or empty puts them at the root.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public string? KeyPrefix { get; set; }
+
+    /// <summary>
+    /// A local file that keeps the last good data (a JSON object of keys and values), written atomically after
+    /// every load that changed it. Used at startup when ZooKeeper cannot be read and the source is
+    /// <see cref="Optional"/> (or <see cref="ZooKeeperLoadExceptionContext.Ignore"/> is set). Null: no snapshot.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public string? SnapshotPath { get; set; }
+
+    /// <summary>How long the first load waits for a connection and a good read before it fails (or, when optional, gives up waiting).</summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long to wait after a change before reading, so that a burst of changes (an import touching many nodes)
+    /// makes one reload; the wait restarts while changes keep coming, up to ten times this delay.
+    /// </summary>
+    /// <value>The default value is 250 milliseconds.</value>
+    public TimeSpan ReloadDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Called when a load fails: at startup (set <see cref="ZooKeeperLoadExceptionContext.Ignore"/> to start anyway)
+    /// and on reloads (the last good data is kept). It runs on the provider's loop; exceptions it throws on reloads
+    /// are logged.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public Action<ZooKeeperLoadExceptionContext>? OnLoadException { get; set; }
+
+    /// <summary>Where the provider (and the shared client it creates) logs; configuration is built before DI exists.</summary>
+    /// <value>The default value is null: nothing is logged.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The clock for delays and timeouts.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Creates the provider; the connection string is resolved here (see <see cref="ConnectionString"/>).</summary>
+    /// <param name="builder">The builder this source belongs to.</param>
+    /// <returns>A <see cref="ZooKeeperConfigurationProvider"/>.</returns>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public IConfigurationProvider Build(IConfigurationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var path = Validate();
+        var connectionString = ConnectionString;
+        var digest = DigestCredentials;
+        if (string.IsNullOrWhiteSpace(connectionString) || digest is null)
+        {
+            var (configuredConnectionString, configuredDigest) = ReadEarlierConfiguration(builder);
+            connectionString = !string.IsNullOrWhiteSpace(connectionString) ? connectionString
+                : !string.IsNullOrWhiteSpace(configuredConnectionString) ? configuredConnectionString
+                : Environment.GetEnvironmentVariable(ConnectionStringEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+                : ZooKeeperDefaults.ConnectionString;
+            digest ??= string.IsNullOrEmpty(configuredDigest) ? null : configuredDigest;
+        }
+        ZooKeeperConnectionString.Parse(connectionString);
+        return new ZooKeeperConfigurationProvider(this, path, connectionString.Trim(), digest);
+    }
+
+    private string Validate()
+    {
+        string path;
+        try
+        {
+            path = NodeLinks.NormalizePath(Path ?? throw new ArgumentException("The ZooKeeper configuration path is not set.", nameof(Path)));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"The ZooKeeper configuration path is invalid: {ex.Message}", nameof(Path), ex);
+        }
+        if (MaxChildDepth < 1)
+        {
+            throw new ArgumentException($"{nameof(MaxChildDepth)} must be at least 1.", nameof(MaxChildDepth));
+        }
+        if (StartupTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(StartupTimeout)} must be positive.", nameof(StartupTimeout));
+        }
+        if (ReloadDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(ReloadDelay)} must not be negative.", nameof(ReloadDelay));
+        }
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        return path;
+    }
+
+    /// <summary>The ZooKeeper settings in the configuration built before this source (other ZooKeeper sources left out).</summary>
+    private (string? ConnectionString, string? Digest) ReadEarlierConfiguration(IConfigurationBuilder builder)
+    {
+        if (builder is IConfiguration configuration)
+        {
+            // ConfigurationManager: it holds what was added so far.
+            return (configuration[ConnectionStringKey], configuration[DigestCredentialsKey]);
+        }
+        var index = builder.Sources.IndexOf(this);
+        var earlier = new ConfigurationBuilder();
+        foreach (var source in index >= 0 ? builder.Sources.Take(index) : builder.Sources)
+        {
+            if (source is not ZooKeeperConfigurationSource)
+            {
+                earlier.Add(source);
+            }
+        }
+        if (earlier.Sources.Count == 0)
+        {
+            return (null, null);
+        }
+        var root = earlier.Build();
+        try
+        {
+            return (root[ConnectionStringKey], root[DigestCredentialsKey]);
+        }
+        finally
+        {
+            (root as IDisposable)?.Dispose();
+        }
+    }
+}
