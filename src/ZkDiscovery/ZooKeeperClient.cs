@@ -33,6 +33,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     private readonly SessionDriver _driver;
     private readonly ZooKeeperMetrics _metrics;
     private readonly ResiliencePipeline? _retryPipeline;
+    private readonly RequestRetrier? _retrier;
     private readonly ILogger _logger;
     private readonly int _maxDataSize;
 
@@ -59,7 +60,12 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _logger = (ILogger?)loggerFactory?.CreateLogger<ZooKeeperClient>() ?? NullLogger.Instance;
         _metrics = new ZooKeeperMetrics(meterFactory);
         _maxDataSize = options.MaxFrameSize;
-        _retryPipeline = BuildRetryPipeline(options.Retry, time, _logger);
+        _retryPipeline = BuildRetryPipeline(options.Retry, options.Retry.MaxRetryAttempts, time);
+        // A failed request's first retry is the pipeline's first attempt, so the pipeline itself retries one time less.
+        if (options.Retry.MaxRetryAttempts > 0)
+        {
+            _retrier = new RequestRetrier(this, BuildRetryPipeline(options.Retry, options.Retry.MaxRetryAttempts - 1, time) ?? ResiliencePipeline.Empty);
+        }
         _driver = new SessionDriver(options, _logger, time, _metrics, OnStateChanged);
         Chroot = _driver.Context.Chroot;
     }
@@ -510,35 +516,57 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
 
     private Task<T> Retryable<T>(Request<T> request, CancellationToken cancellationToken)
     {
-        var task = Submit(request, cancellationToken);
-        return _retryPipeline is null ? task : RetryOnTransientAsync(task, request, cancellationToken);
+        if (_retrier is not null)
+        {
+            request.EnableRetry(_retrier, cancellationToken);
+        }
+        return Submit(request, cancellationToken);
     }
 
     /// <summary>
-    /// Awaits the first attempt; only when it fails transiently does the Polly pipeline take over, so that a
-    /// successful call costs nothing beyond this await.
+    /// Runs the retries of a request that failed transiently through the Polly pipeline and completes the original
+    /// request with the outcome. Only failed requests come here: a successful call allocates nothing for retries.
     /// </summary>
-    private async Task<T> RetryOnTransientAsync<T>(Task<T> first, Request<T> request, CancellationToken cancellationToken)
+    private sealed class RequestRetrier(ZooKeeperClient client, ResiliencePipeline pipeline) : IRequestRetrier
     {
-        try
+        public void Retry<T>(Request<T> request, ZooKeeperException error, CancellationToken cancellationToken) =>
+            _ = RetryAsync(request, error, cancellationToken);
+
+        private async Task RetryAsync<T>(Request<T> request, ZooKeeperException error, CancellationToken cancellationToken)
         {
-            return await first.ConfigureAwait(false);
-        }
-        catch (ZooKeeperException e) when (e.IsTransient && !cancellationToken.IsCancellationRequested)
-        {
-            Log.Retrying(_logger, request.Path, e.Code);
-            return await _retryPipeline!.ExecuteAsync(
-                static (state, ct) => new ValueTask<T>(state.Client.Submit(state.Request.Renew(), ct)),
-                (Client: this, Request: request),
-                cancellationToken).ConfigureAwait(false);
+            Log.Retrying(client._logger, request.Path, error.Code);
+            try
+            {
+                var result = await pipeline.ExecuteAsync(
+                    static (state, ct) =>
+                    {
+                        var attempt = state.Request.Renew();
+                        state.Client._driver.ThrowIfTerminal(attempt.Path);
+                        state.Client._driver.Enqueue(attempt);
+                        return new ValueTask<T>(attempt.Task);
+                    },
+                    (Client: client, Request: request),
+                    cancellationToken).ConfigureAwait(false);
+                request.TrySetResult(result);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                request.TrySetException(error);
+            }
+#pragma warning disable CA1031 // Whatever the last attempt threw is the request's outcome.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                request.TrySetException(e);
+            }
         }
     }
 
     private void OnStateChanged(ConnectionStateChangedEventArgs args) => StateChanged?.Invoke(this, args);
 
-    private static ResiliencePipeline? BuildRetryPipeline(ZooKeeperRetryOptions options, TimeProvider timeProvider, ILogger logger)
+    private static ResiliencePipeline? BuildRetryPipeline(ZooKeeperRetryOptions options, int retries, TimeProvider timeProvider)
     {
-        if (options.MaxRetryAttempts <= 0)
+        if (retries <= 0)
         {
             return null;
         }
@@ -546,7 +574,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is ZooKeeperException { IsTransient: true }),
-                MaxRetryAttempts = options.MaxRetryAttempts,
+                MaxRetryAttempts = retries,
                 Delay = options.BaseDelay,
                 MaxDelay = options.MaxDelay,
                 BackoffType = DelayBackoffType.Exponential,

@@ -48,7 +48,7 @@ internal interface IRequest
 
     void WriteBody(JuteWriter writer, RequestContext context);
 
-    /// <summary>Completes the request from its reply. Throws <see cref="ZooKeeperProtocolException"/> on a corrupt body, after failing the request.</summary>
+    /// <summary>Completes the request from its reply. Throws <see cref="ZooKeeperProtocolException"/> on a corrupt body, leaving the request to the caller to fail.</summary>
     void Complete(in ReplyHeader header, ref JuteReader body, RequestContext context);
 
     void Fail(Exception exception);
@@ -67,6 +67,9 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
     public OpCode OpCode { get; }
 
     public string? Path { get; }
+
+    private IRequestRetrier? _retrier;
+    private CancellationToken _retryToken;
 
     public int Xid { get; set; }
 
@@ -95,15 +98,31 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
             TrySetException(failure.Exception);
             return;
         }
-        catch (ZooKeeperProtocolException e)
-        {
-            TrySetException(e);
-            throw;
-        }
         TrySetResult(result);
     }
 
-    public void Fail(Exception exception) => TrySetException(exception);
+    /// <summary>
+    /// Fails the request, or, when retries are enabled for it and the failure is transient, hands it to the retrier,
+    /// which completes it later with the outcome of the retries. A successful request never pays for this.
+    /// </summary>
+    public void Fail(Exception exception)
+    {
+        var retrier = _retrier;
+        if (retrier is not null && exception is ZooKeeperException { IsTransient: true } transient && !_retryToken.IsCancellationRequested && !Task.IsCompleted)
+        {
+            _retrier = null;
+            retrier.Retry(this, transient, _retryToken);
+            return;
+        }
+        TrySetException(exception);
+    }
+
+    /// <summary>Lets <see cref="Fail"/> hand transient failures to <paramref name="retrier"/>.</summary>
+    public void EnableRetry(IRequestRetrier retrier, CancellationToken cancellationToken)
+    {
+        _retrier = retrier;
+        _retryToken = cancellationToken;
+    }
 
     /// <summary>A fresh copy of this request, for a retry; only idempotent requests support it.</summary>
     public virtual Request<T> Renew() => throw new NotSupportedException($"{GetType().Name} is not retried automatically.");
@@ -111,6 +130,13 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
     protected virtual void OnError(ZooKeeperErrorCode code, RequestContext context) => TrySetException(ZooKeeperException.Create(code, Path));
 
     protected abstract T ReadResult(ref JuteReader body, RequestContext context);
+}
+
+/// <summary>Retries requests that failed transiently (see <see cref="Request{T}.Fail"/>).</summary>
+internal interface IRequestRetrier
+{
+    /// <summary>Retries <paramref name="request"/> (as fresh copies) and completes it with the outcome.</summary>
+    void Retry<T>(Request<T> request, ZooKeeperException error, CancellationToken cancellationToken);
 }
 
 /// <summary>A request whose reply has no body.</summary>

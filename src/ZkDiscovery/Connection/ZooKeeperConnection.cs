@@ -418,13 +418,25 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         }
         if (request.Xid != header.Xid)
         {
-            request.Fail(new ConnectionLossException(request.Path, $"Reply out of order: expected xid {request.Xid}, got {header.Xid}."));
-            throw new ZooKeeperProtocolException($"ZooKeeper server {Host} sent a reply out of order: expected xid {request.Xid}, got {header.Xid}.");
+            var outOfOrder = new ZooKeeperProtocolException($"ZooKeeper server {Host} sent a reply out of order: expected xid {request.Xid}, got {header.Xid}.");
+            // Break first, so that requests queued from here on wait for the next connection.
+            Break(outOfOrder);
+            request.Fail(new ConnectionLossException(request.Path, $"Reply out of order: expected xid {request.Xid}, got {header.Xid}.", outOfOrder));
+            throw outOfOrder;
         }
         if (header.Zxid > 0)
         {
             _driver.ObserveZxid(header.Zxid);
         }
-        _driver.OnReply(request, header, ref reader);
+        try
+        {
+            _driver.OnReply(request, header, ref reader);
+        }
+        catch (ZooKeeperProtocolException corrupt)
+        {
+            Break(corrupt);
+            request.Fail(corrupt);
+            throw;
+        }
     }
 }

@@ -47,8 +47,8 @@ public class RecordRoundTripTests
             var truncated = factory();
             var error = Record.Exception(() => Complete(truncated, body.AsSpan(0, length).ToArray()));
             Assert.IsType<ZooKeeperProtocolException>(error);
-            Assert.True(truncated.IsCompleted);
-            await Assert.ThrowsAsync<ZooKeeperProtocolException>(() => truncated.TaskOf());
+            // The connection fails the request after breaking; the record reader leaves it pending.
+            Assert.False(truncated.IsCompleted);
         }
     }
 
@@ -248,8 +248,6 @@ internal static class RequestTaskExtensions
         Request<IReadOnlyList<MultiOperationResult>> r => Box(r.Task),
         _ => throw new NotSupportedException(request.GetType().Name),
     };
-
-    public static bool IsFaulted(this IRequest request) => request.TaskOf().IsFaulted;
 
     private static async Task<object?> Box<T>(Task<T> task) => await task;
 }
