@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # THE sample command: runs samples/WebApi against ZooKeeper on 127.0.0.1:2181.
 #   ./eng/run-sample.sh [arguments for the sample]
+# Imports samples/WebApi/fooservice.tree when /fooservice is missing.
 # If nothing on 127.0.0.1:2181 answers `srvr`, starts a local standalone ZooKeeper (tickTime 2000,
 # data, log and pid file in ./.zk/) and stops it when the sample exits. Installs ZooKeeper (and Java)
 # from Debian packages when missing.
@@ -108,6 +109,17 @@ if mode="$(zk_mode)"; then
   echo "Using the ZooKeeper already serving on 127.0.0.1:$zk_port (mode $mode)." >&2
 else
   start_zookeeper
+fi
+
+# The sample's configuration lives in /fooservice: import samples/WebApi/fooservice.tree when it is missing, with
+# zkd (src/ZkDiscovery.Cli) when present, else with the sample's own --import-sample-tree switch.
+if [[ -f src/ZkDiscovery.Cli/ZkDiscovery.Cli.csproj ]]; then
+  if ! dotnet run --project src/ZkDiscovery.Cli -c Release -- get -z "127.0.0.1:$zk_port" /fooservice >/dev/null 2>&1; then
+    echo "Importing samples/WebApi/fooservice.tree (no /fooservice yet)..." >&2
+    dotnet run --project src/ZkDiscovery.Cli -c Release -- import -z "127.0.0.1:$zk_port" samples/WebApi/fooservice.tree / >&2
+  fi
+else
+  ZooKeeper__ConnectionString="127.0.0.1:$zk_port" dotnet run --project samples/WebApi -c Release -- --import-sample-tree >&2
 fi
 
 dotnet run --project samples/WebApi -c Release -- "$@"

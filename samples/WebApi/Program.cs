@@ -1,8 +1,150 @@
-// Minimal placeholder so the solution builds; the ZooKeeper registration and configuration come later.
+// ZkDiscovery sample: configuration from ZooKeeper with hot reload, registration of the real Kestrel address, and
+// discovery with an HttpClient that calls other instances by service name.
+//
+//   ./eng/run-sample.sh --urls http://127.0.0.1:0        (imports samples/WebApi/fooservice.tree when /fooservice is missing)
+//   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using WebApi;
+using ZkDiscovery;
+using ZkDiscovery.Hosting.Discovery;
+using ZkDiscovery.Nodes;
+
+if (args.Contains("--import-sample-tree"))
+{
+    // Fallback when the zkd tool is not at hand: import fooservice.tree unless /fooservice exists.
+    return await SampleTree.ImportIfMissingAsync(args);
+}
+
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+
+// Configuration: the properties of /fooservice (e.g. threads, database, favorite_color), reloaded on change.
+// ZkDiscovery.Configuration (the provider) is not in this commit yet: when it lands, this is the one line to enable.
+// builder.Configuration.AddZooKeeper("/fooservice");
+
+builder.Services.Configure<FooOptions>(builder.Configuration);
+
+// One shared ZooKeeper client (section "ZooKeeper"), registration as /fooservice/providers/HOST:PORT once Kestrel
+// has bound, discovery of services by name, and an HttpClient that resolves http://SERVICE/ through ZooKeeper.
+builder.Services.AddZooKeeperRegistration(o => o.ServicePath ??= "/fooservice/providers");
+builder.Services.AddZooKeeperServiceDiscovery(o => o.Services.TryAdd("fooservice", "/fooservice/providers"));
+builder.Services.AddHttpClient("discovery").AddZooKeeperServiceDiscovery();
+builder.AddZooKeeper(); // + the "zookeeper" health check
+
 WebApplication app = builder.Build();
 
-app.MapGet("/", () => "ZkDiscovery sample");
-app.MapGet("/health", () => Results.Ok(new { status = "Healthy" }));
+app.MapGet("/", () => "ZkDiscovery sample: /config /options /services/{name} /call/{name} /whoami /health");
 
-app.Run();
+// Every key the ZooKeeper configuration provider(s) supply, with its current value.
+app.MapGet("/config", (IConfiguration configuration) =>
+{
+    var result = new SortedDictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+    if (configuration is IConfigurationRoot root)
+    {
+        foreach (var provider in root.Providers.Where(static p => p.GetType().Name.StartsWith("ZooKeeper", StringComparison.Ordinal)))
+        {
+            foreach (var key in SampleConfiguration.AllKeys(provider, null))
+            {
+                result[key] = provider.TryGet(key, out var value) ? value : null;
+            }
+        }
+    }
+    return Results.Json(result);
+});
+
+// The bound options, current as of the last reload (IOptionsMonitor).
+app.MapGet("/options", (IOptionsMonitor<FooOptions> options) => Results.Json(options.CurrentValue));
+
+// Live endpoints of a service.
+app.MapGet("/services/{name}", async (string name, ZooKeeperServiceEndpointResolver resolver, CancellationToken ct) =>
+{
+    var snapshot = await resolver.GetSnapshotAsync(name, ct);
+    return Results.Json(new
+    {
+        service = snapshot.ServiceName,
+        path = snapshot.ServicePath,
+        stale = snapshot.IsStale,
+        endpoints = snapshot.Endpoints.Select(static e => new
+        {
+            name = e.Name,
+            uri = e.Uri,
+            properties = JsonSerializer.Deserialize<JsonElement>(e.Properties.ToBytes()),
+        }),
+    });
+});
+
+// Calls GET /whoami on an instance of the service through discovery.
+app.MapGet("/call/{name}", async (string name, IHttpClientFactory factory, CancellationToken ct) =>
+{
+    using var http = factory.CreateClient("discovery");
+    var answer = await http.GetStringAsync(new Uri($"http://{name}/whoami"), ct);
+    return Results.Text(answer, "application/json");
+});
+
+// This instance: its registered address(es) and process id.
+app.MapGet("/whoami", (IServer server) => Results.Json(new
+{
+    pid = Environment.ProcessId,
+    addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses,
+}));
+
+app.MapHealthChecks("/health");
+
+await app.RunAsync();
+return 0;
+
+namespace WebApi
+{
+    /// <summary>Settings of the sample, bound from the root of the configuration (the properties of /fooservice).</summary>
+    public sealed class FooOptions
+    {
+        /// <summary>Worker threads (<c>threads</c>).</summary>
+        public int Threads { get; set; }
+
+        /// <summary>Database name (<c>database</c>).</summary>
+        public string? Database { get; set; }
+
+        /// <summary>Favorite color (<c>favorite_color</c>).</summary>
+        [Microsoft.Extensions.Configuration.ConfigurationKeyName("favorite_color")]
+        public string? FavoriteColor { get; set; }
+    }
+
+    internal static class SampleConfiguration
+    {
+        public static IEnumerable<string> AllKeys(IConfigurationProvider provider, string? parent)
+        {
+            foreach (var child in provider.GetChildKeys([], parent).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                var key = parent is null ? child : parent + ":" + child;
+                yield return key;
+                foreach (var nested in AllKeys(provider, key))
+                {
+                    yield return nested;
+                }
+            }
+        }
+    }
+
+    internal static class SampleTree
+    {
+        public static async Task<int> ImportIfMissingAsync(string[] args)
+        {
+            var connectionString = Environment.GetEnvironmentVariable("ZooKeeper__ConnectionString") ?? ZooKeeperDefaults.ConnectionString;
+            await using var client = await ZooKeeperClient.ConnectAsync(connectionString);
+            if (await client.ExistsAsync("/fooservice") is not null)
+            {
+                Console.WriteLine("/fooservice exists; nothing imported.");
+                return 0;
+            }
+            var file = Path.Combine(AppContext.BaseDirectory, "fooservice.tree");
+            foreach (var line in await new ZooKeeperNodes(client).ImportAsync(await File.ReadAllTextAsync(file), "/"))
+            {
+                Console.WriteLine(line);
+            }
+            Console.WriteLine($"Imported {file} into {connectionString}.");
+            return 0;
+        }
+    }
+}
