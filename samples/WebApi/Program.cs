@@ -21,8 +21,8 @@ if (args.Contains("--import-sample-tree"))
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
 // Configuration: the properties of /fooservice (e.g. threads, database, favorite_color), reloaded on change.
-// ZkDiscovery.Configuration (the provider) is not in this commit yet: when it lands, this is the one line to enable.
-// builder.Configuration.AddZooKeeper("/fooservice");
+// The connection string comes from ZooKeeper:ConnectionString (appsettings.json), then ZOOKEEPER_CONNECTION_STRING.
+builder.Configuration.AddZooKeeper("/fooservice");
 
 builder.Services.Configure<FooOptions>(builder.Configuration);
 
