@@ -16,7 +16,7 @@ internal static class MicroBenchmarks
     public static int Run(string[] args)
     {
         var config = DefaultConfig.Instance
-            .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
+            .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsDefault())
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(MicroBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
