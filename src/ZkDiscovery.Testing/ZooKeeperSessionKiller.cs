@@ -21,14 +21,18 @@ public static class ZooKeeperSessionKiller
     public static async Task<bool> ExpireAsync(string connectionString, long sessionId, byte[] password, CancellationToken cancellationToken = default)
     {
         // The owner may reconnect and take the session back between our handshake and our close: try again then.
-        for (var attempt = 1; ; attempt++)
+        // A later attempt that finds the session refused means an interrupted earlier one did close it.
+        var interrupted = false;
+        for (var attempt = 1; attempt <= 10; attempt++)
         {
             var result = await TryExpireAsync(connectionString, sessionId, password, cancellationToken).ConfigureAwait(false);
-            if (result is not null || attempt == 10)
+            if (result is not null)
             {
-                return result ?? false;
+                return result.Value || interrupted;
             }
+            interrupted = true;
         }
+        return false;
     }
 
     /// <summary>True when closed, false when the server refused the session, null when our connection was taken over before the close.</summary>
