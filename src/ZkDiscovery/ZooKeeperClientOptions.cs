@@ -64,34 +64,79 @@ public sealed class ZooKeeperClientOptions
     /// <value>The default value is null: a new session is created.</value>
     public ZooKeeperSessionCredentials? Session { get; set; }
 
-    internal void Validate()
+    /// <summary>
+    /// Checks every option and describes each problem, naming the option (e.g. <c>SessionTimeout must be positive</c>);
+    /// an empty list when the options are valid. Secrets are never part of a message.
+    /// </summary>
+    public IReadOnlyList<string> GetValidationErrors()
     {
+        var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(ConnectionString))
         {
-            throw new ArgumentException("The ZooKeeper connection string is empty.", nameof(ConnectionString));
+            errors.Add("ConnectionString is empty.");
+        }
+        else
+        {
+            try
+            {
+                _ = ZooKeeperConnectionString.Parse(ConnectionString);
+            }
+            catch (FormatException e)
+            {
+                errors.Add($"ConnectionString is invalid: {e.Message}");
+            }
         }
         if (SessionTimeout <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(SessionTimeout), SessionTimeout, "The session timeout must be positive.");
+            errors.Add($"SessionTimeout must be positive (was {SessionTimeout}).");
         }
-        if (ConnectTimeout is { } ct && ct <= TimeSpan.Zero)
+        if (ConnectTimeout is { } connect && connect <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ct, "The connect timeout must be positive.");
+            errors.Add($"ConnectTimeout must be positive (was {connect}).");
         }
         if (MaxReconnectDelay < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxReconnectDelay), MaxReconnectDelay, "The reconnect delay must not be negative.");
+            errors.Add($"MaxReconnectDelay must not be negative (was {MaxReconnectDelay}).");
         }
         if (MaxFrameSize < 1024)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxFrameSize), MaxFrameSize, "The maximum frame size must be at least 1024 bytes.");
+            errors.Add($"MaxFrameSize must be at least 1024 bytes (was {MaxFrameSize}).");
         }
-        if (DigestCredentials is { } d && d.IndexOf(':', StringComparison.Ordinal) <= 0)
+        if (DigestCredentials is { } digest && digest.IndexOf(':', StringComparison.Ordinal) <= 0)
         {
-            throw new ArgumentException("Digest credentials must be written user:password.", nameof(DigestCredentials));
+            // Never echo the value: it holds a password.
+            errors.Add("DigestCredentials must be written user:password.");
         }
-        Retry.Validate();
-        _ = ZooKeeperConnectionString.Parse(ConnectionString);
+        if (Retry is null)
+        {
+            errors.Add("Retry must not be null.");
+        }
+        else
+        {
+            if (Retry.MaxRetryAttempts is < 0 or > 100)
+            {
+                errors.Add($"Retry:MaxRetryAttempts must be between 0 and 100 (was {Retry.MaxRetryAttempts}).");
+            }
+            if (Retry.BaseDelay < TimeSpan.Zero || Retry.MaxDelay < TimeSpan.Zero)
+            {
+                errors.Add("Retry:BaseDelay and Retry:MaxDelay must not be negative.");
+            }
+        }
+        return errors;
+    }
+
+    internal void Validate()
+    {
+        // An invalid connection string keeps its own exception type, with the parser's message.
+        if (!string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            _ = ZooKeeperConnectionString.Parse(ConnectionString);
+        }
+        var errors = GetValidationErrors();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid ZooKeeper client options: " + string.Join(" ", errors));
+        }
     }
 }
 
@@ -116,18 +161,6 @@ public sealed class ZooKeeperRetryOptions
     /// <summary>The longest delay between two attempts.</summary>
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(2);
-
-    internal void Validate()
-    {
-        if (MaxRetryAttempts is < 0 or > 100)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxRetryAttempts), MaxRetryAttempts, "Retry attempts must be between 0 and 100.");
-        }
-        if (BaseDelay < TimeSpan.Zero || MaxDelay < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(BaseDelay), "Retry delays must not be negative.");
-        }
-    }
 }
 
 /// <summary>Authentication data sent to the server on every connection (the protocol's auth packet).</summary>

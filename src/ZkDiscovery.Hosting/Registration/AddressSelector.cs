@@ -41,8 +41,6 @@ internal readonly record struct AddressCandidate(AddressSource Source, string Ho
 /// </summary>
 internal static class AddressSelector
 {
-    public static bool IsWildcard(string host) => host.Length == 0 || host is "0.0.0.0" or "[::]" or "::" or "+" or "*";
-
     public static bool IsLoopback(string host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
@@ -176,7 +174,7 @@ internal static class AddressSelector
         }
 
         // 3. A specific bound address.
-        if (!IsWildcard(address.Host))
+        if (!ZkDiscovery.Discovery.ServiceAddresses.IsWildcard(address.Host))
         {
             var host = string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" : address.Host;
             candidates.Add((address, new AddressCandidate(AddressSource.BoundAddress, host, true,

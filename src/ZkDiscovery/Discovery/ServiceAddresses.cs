@@ -5,15 +5,23 @@ using System.Net.Sockets;
 namespace ZkDiscovery.Discovery;
 
 /// <summary>Turns a bound host into the <c>HOST:PORT</c> names of registration nodes (tree-format §5).</summary>
-internal static class ServiceAddresses
+public static class ServiceAddresses
 {
     /// <summary>True for a host that means "every address": empty, <c>0.0.0.0</c>, <c>[::]</c>, <c>::</c>, <c>+</c>, <c>*</c>.</summary>
-    public static bool IsWildcard(string host) => host.Length == 0 || host is "0.0.0.0" or "[::]" or "::" or "+" or "*";
+    /// <param name="host">The host as bound or configured.</param>
+    public static bool IsWildcard(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return host.Length == 0 || host is "0.0.0.0" or "[::]" or "::" or "+" or "*";
+    }
 
     /// <summary>
     /// The hosts to register for <paramref name="host"/>: the advertised host when given; otherwise the host itself,
     /// or, for a wildcard, every non-loopback IPv4 address of the machine (loopback ones only when there is no other).
     /// </summary>
+    /// <param name="host">The bound host.</param>
+    /// <param name="advertisedHost">The host to advertise instead, if configured.</param>
+    /// <param name="machineAddresses">The machine's addresses (normally <see cref="GetMachineIPv4Addresses"/>).</param>
     public static IReadOnlyList<string> GetHosts(string host, string? advertisedHost, Func<IReadOnlyList<IPAddress>> machineAddresses)
     {
         if (!string.IsNullOrWhiteSpace(advertisedHost))
@@ -56,6 +64,9 @@ internal static class ServiceAddresses
     }
 
     /// <summary><c>host:port</c>, with an IPv6 literal in brackets.</summary>
+    /// <param name="host">The host.</param>
+    /// <param name="port">The port.</param>
+    /// <exception cref="ArgumentException">The host cannot be part of a node name.</exception>
     public static string Format(string host, int port)
     {
         var isBareIPv6 = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[');

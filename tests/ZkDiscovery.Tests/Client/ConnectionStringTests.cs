@@ -155,3 +155,38 @@ public class ExceptionTests
         Assert.DoesNotContain("s3cret", new ZooKeeperSessionCredentials(1, [1, 2]).ToString(), StringComparison.Ordinal);
     }
 }
+
+public class OptionsValidationTests
+{
+    [Fact]
+    public void GetValidationErrors_NamesEachBadOption_WithoutTheSecret()
+    {
+        var options = new ZooKeeperClientOptions
+        {
+            ConnectionString = "h1:notaport",
+            SessionTimeout = TimeSpan.Zero,
+            MaxFrameSize = 10,
+            DigestCredentials = "no-colon-secret",
+            Retry = { MaxRetryAttempts = 500 },
+        };
+
+        var errors = options.GetValidationErrors();
+
+        Assert.Equal(5, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("ConnectionString is invalid", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("SessionTimeout", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("MaxFrameSize", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("DigestCredentials", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Retry:MaxRetryAttempts", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("no-colon-secret", StringComparison.Ordinal));
+        Assert.Empty(new ZooKeeperClientOptions().GetValidationErrors());
+    }
+
+    [Fact]
+    public void ClientConstructor_InvalidOptions_ThrowsListingThem()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ZooKeeperClient(new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(-1) }));
+
+        Assert.Contains("SessionTimeout must be positive", error.Message, StringComparison.Ordinal);
+    }
+}
