@@ -7,7 +7,7 @@
 #   ./bench/run.sh --workloads W1,W2 --clients zkdiscovery,java --reps 2
 #
 # Options: --scale S (multiplies the counts of W1-W4 and W6; W5 is fixed), --reps N (default 3),
-#          --workloads LIST (default W1,...,W6), --clients LIST (default zkdiscovery,zkdiscovery-persistent,java,kazoo,floor),
+#          --workloads LIST (default W1,...,W6), --clients LIST (default zkdiscovery,zkdiscovery-persistent,zkdiscovery-endpoints,java,kazoo,floor),
 #          --out FILE (raw results; default bench/results/run-<UTC time>.txt).
 # Every (client, workload, repetition) is a fresh process. Within a workload the clients run interleaved, their
 # order rotated by one each repetition. After each process a `CPU ...` line records client_cpu_s (the process and
@@ -22,7 +22,7 @@ cd "$repo_root"
 scale=1
 reps=3
 workloads="W1,W2,W3,W4,W5,W6"
-clients="zkdiscovery,zkdiscovery-persistent,java,kazoo,floor"
+clients="zkdiscovery,zkdiscovery-persistent,zkdiscovery-endpoints,java,kazoo,floor"
 out=""
 while (( $# > 0 )); do
   case "$1" in
@@ -129,6 +129,7 @@ client_cmd() {
   case "$1" in
     zkdiscovery) echo "dotnet $bench_dll" ;;
     zkdiscovery-persistent) echo "dotnet $bench_dll --w4-watch persistent" ;;
+    zkdiscovery-endpoints) echo "dotnet $bench_dll --w5-endpoints" ;;
     java) echo "java -Dzookeeper.sasl.client=false -cp $java_cp ZkBench" ;;
     kazoo) echo "/usr/bin/python3 $repo_root/bench/kazoo/zkbench.py" ;;
     floor) echo "java -cp $work/classes RawFloor" ;;
@@ -140,6 +141,7 @@ runs_workload() {  # client workload -> true when the client takes part in the w
   case "$1" in
     floor) [[ "$2" == W1 || "$2" == W2 ]] ;;
     zkdiscovery-persistent) [[ "$2" == W4 ]] ;;
+    zkdiscovery-endpoints) [[ "$2" == W5 ]] ;;
     *) true ;;
   esac
 }

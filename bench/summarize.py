@@ -5,7 +5,7 @@ import re
 import sys
 from collections import defaultdict
 
-CLIENTS = ["zkdiscovery", "zkdiscovery-persistent", "java", "kazoo", "floor"]
+CLIENTS = ["zkdiscovery", "zkdiscovery-persistent", "zkdiscovery-endpoints", "java", "kazoo", "floor"]
 # (workload, key, label, decimals)
 ROWS = [
     ("W1", "ops_s", "W1 ops/s", 0),
@@ -22,6 +22,8 @@ ROWS = [
     ("W5", "converge_ms", "W5 converge ms", 1),
     ("W5", "events", "W5 events", 0),
     ("W5", "all_acked_ms", "W5 all acked ms", 1),
+    ("W5", "converge_ms", "W5e converge ms (ratios: zkdiscovery-endpoints)", 1, "zkdiscovery-endpoints"),
+    ("W5", "events", "W5e events (ratios: zkdiscovery-endpoints)", 0, "zkdiscovery-endpoints"),
     ("W6", "p50_ms", "W6 p50 ms", 2),
     ("W6", "close_p50_ms", "W6 close p50 ms", 2),
 ]
@@ -75,7 +77,9 @@ def main(path):
     cols = present + ["ZkD/Java", "ZkD/kazoo", "ZkD/floor"]
     out.append("| metric | " + " | ".join(cols) + " |")
     out.append("|---|" + "---:|" * len(cols))
-    for w, key, label, d in ROWS:
+    for row in ROWS:
+        w, key, label, d = row[:4]
+        zclient = row[4] if len(row) > 4 else "zkdiscovery"
         values = {}
         cells = []
         for c in present:
@@ -87,14 +91,15 @@ def main(path):
             cells.append(cell)
         if all(values[c] is None for c in present):
             continue
-        z = values.get("zkdiscovery")
+        z = values.get(zclient)
         floor = values.get("floor") if w in ("W1", "W2") and key != "cpu_us_op" else None
         cells += [ratio(z, values.get("java")), ratio(z, values.get("kazoo")), ratio(z, floor)]
         out.append("| " + label + " | " + " | ".join(cells) + " |")
     out.append("")
     out.append("Ratios are ZkDiscovery's value divided by the other's: above 1 is better for ops/s, below 1 is better")
     out.append("for latencies and CPU. zkdiscovery-persistent is W4 with one persistent watch (AddWatchAsync) instead")
-    out.append("of re-armed one-shot watches.")
+    out.append("of re-armed one-shot watches; zkdiscovery-endpoints is W5 with a ZooKeeperServiceEndpointResolver as the")
+    out.append("watcher (events = snapshot changes); the W5e rows repeat W5 with its value in the ratio columns.")
     out.append("")
     out.append("## CPU during each process (seconds, median over repetitions; the whole process, warm-up included)")
     out.append("")

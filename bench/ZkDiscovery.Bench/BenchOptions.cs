@@ -8,6 +8,7 @@ internal sealed class BenchOptions
     public const string Usage = """
         Usage: ZkDiscovery.Bench --port P [--client NAME] [--workloads W1,...] [--scale S]
                                  [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--no-retry]
+                                 [--w5-endpoints]
                ZkDiscovery.Bench micro [BenchmarkDotNet arguments, e.g. --filter '*']
 
           --port P            ZooKeeper server on 127.0.0.1:P (required)
@@ -20,12 +21,12 @@ internal sealed class BenchOptions
                               persistent: B holds one AddWatchAsync persistent watch and signals A from the
                               watcher (run.sh reports it as client zkdiscovery-persistent)
           --no-retry          ZooKeeperClientOptions.Retry.MaxRetryAttempts = 0 (diagnostics: cost of the retry wrapper)
+          --w5-endpoints      W5's watcher W is a ZooKeeperServiceEndpointResolver with /bench/svc as a service path:
+                              events are snapshot changes (change tokens), converged when a snapshot holds 1,000
+                              endpoints (run.sh reports it as client zkdiscovery-endpoints)
 
         Prints `RESULT <client> <W> key=value ...` per workload on stdout, diagnostics on stderr; exit 1 when a
         workload failed. See docs/benchmarks.md.
-
-        TODO: W5 through an endpoint provider (the discovery layer watching /bench/svc instead of a raw
-        getChildren watcher) comes when the endpoint provider exists.
         """;
 
     public int Port { get; private set; }
@@ -43,6 +44,8 @@ internal sealed class BenchOptions
     public bool PersistentWatch { get; private set; }
 
     public bool NoRetry { get; private set; }
+
+    public bool W5Endpoints { get; private set; }
 
     public bool Help { get; private set; }
 
@@ -101,6 +104,9 @@ internal sealed class BenchOptions
                     break;
                 case "--no-retry":
                     o.NoRetry = true;
+                    break;
+                case "--w5-endpoints":
+                    o.W5Endpoints = true;
                     break;
                 case "-h" or "--help":
                     o.Help = true;

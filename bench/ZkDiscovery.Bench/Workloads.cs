@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ZkDiscovery.Hosting.Diagnostics;
+using ZkDiscovery.Hosting.Discovery;
 
 namespace ZkDiscovery.Bench;
 
@@ -393,16 +397,17 @@ internal static class Workloads
         // The warm-up count is the table's "3 rounds" (the W5 paragraph of the workload doc says 1; the table is
         // the one every client follows).
         var warmups = o.Warmups(3);
+        Func<BenchOptions, string[][], Task<W5Round>> round = o.W5Endpoints ? W5EndpointsRoundAsync : W5RoundAsync;
         for (var i = 0; i < warmups; i++)
         {
-            var r = await W5RoundAsync(o, names).ConfigureAwait(false);
+            var r = await round(o, names).ConfigureAwait(false);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"WARMUP {o.Client} W5 round={i + 1} converge_ms={r.ConvergeMs:F1} events={r.Events} all_acked_ms={r.AllAckedMs:F1}"));
         }
         var rounds = new List<W5Round>();
         for (var i = 0; i < MeasuredRounds; i++)
         {
-            rounds.Add(await W5RoundAsync(o, names).ConfigureAwait(false));
+            rounds.Add(await round(o, names).ConfigureAwait(false));
         }
         return new ResultLine()
             .Add("converge_ms", Stats.Median(rounds.Select(r => r.ConvergeMs).ToList()), 2)
@@ -511,6 +516,98 @@ internal static class Workloads
         finally
         {
             state.Done = true;
+            await w.DisposeAsync().ConfigureAwait(false);
+            foreach (var registrar in registrars)
+            {
+                await registrar.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// W5 with the discovery layer as watcher W: a <see cref="ZooKeeperServiceEndpointResolver"/> on its own session,
+    /// /bench/svc configured as the path of service "bench". Events are snapshot changes observed through the
+    /// snapshots' change tokens (no polling); converged when a snapshot holds all 1,000 endpoints. The registrars
+    /// are those of <see cref="W5RoundAsync"/>.
+    /// </summary>
+    private static async Task<W5Round> W5EndpointsRoundAsync(BenchOptions o, string[][] names)
+    {
+        const string service = "bench";
+        var w = await ConnectAsync(o).ConfigureAwait(false);
+        var discoveryOptions = new ZooKeeperServiceDiscoveryOptions();
+        discoveryOptions.Services[service] = SvcPath;
+        using var metrics = new ZooKeeperHostingMetrics(null);
+        var resolver = new ZooKeeperServiceEndpointResolver(w, Options.Create(discoveryOptions), NullLoggerFactory.Instance, TimeProvider.System, metrics);
+        var registrars = new List<ZooKeeperClient>();
+        var state = new MembershipState();
+        try
+        {
+            for (var k = 0; k < Registrars; k++)
+            {
+                registrars.Add(await ConnectAsync(o).ConfigureAwait(false));
+            }
+            var initial = await resolver.GetSnapshotAsync(service).ConfigureAwait(false);
+            if (!initial.IsLoaded || initial.Endpoints.Length != 0)
+            {
+                throw new InvalidOperationException($"W5: {SvcPath} has {initial.Endpoints.Length} endpoints before the round (loaded={initial.IsLoaded}).");
+            }
+            // Each change token fires once, after the newer snapshot is visible: count it, look at the newest
+            // snapshot and follow its token (which may have fired already: then the callback runs at once).
+            Action<object?>? onChange = null;
+            onChange = _ =>
+            {
+                if (state.Done)
+                {
+                    return;
+                }
+                Interlocked.Increment(ref state.Events);
+                var snapshot = resolver.GetSnapshot(service);
+                if (snapshot.Endpoints.Length >= Registrars * PerRegistrar)
+                {
+                    if (Interlocked.CompareExchange(ref state.ConvergedTimestamp, Stopwatch.GetTimestamp(), 0) == 0)
+                    {
+                        state.Converged.TrySetResult();
+                    }
+                    return;
+                }
+                snapshot.ChangeToken.RegisterChangeCallback(onChange!, null);
+            };
+            initial.ChangeToken.RegisterChangeCallback(onChange, null);
+
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var acked = new long[Registrars];
+            var tasks = new Task[Registrars];
+            for (var k = 0; k < Registrars; k++)
+            {
+                var index = k;
+                var registrar = registrars[k];
+                var mine = names[k];
+                tasks[k] = Task.Run(async () =>
+                {
+                    await gate.Task.ConfigureAwait(false);
+                    var creates = new Task[PerRegistrar];
+                    for (var j = 0; j < PerRegistrar; j++)
+                    {
+                        creates[j] = registrar.CreateAsync(mine[j], default, CreateMode.Ephemeral);
+                    }
+                    await Task.WhenAll(creates).ConfigureAwait(false);
+                    acked[index] = Stopwatch.GetTimestamp();
+                });
+            }
+            var t0 = Stopwatch.GetTimestamp();
+            gate.SetResult();
+            await Task.WhenAll(tasks).WaitAsync(s_wait).ConfigureAwait(false);
+            await state.Converged.Task.WaitAsync(s_wait).ConfigureAwait(false);
+            state.Done = true;
+            return new W5Round(
+                Stats.TicksToMilliseconds(state.ConvergedTimestamp - t0),
+                Volatile.Read(ref state.Events),
+                Stats.TicksToMilliseconds(acked.Max() - t0));
+        }
+        finally
+        {
+            state.Done = true;
+            await resolver.DisposeAsync().ConfigureAwait(false);
             await w.DisposeAsync().ConfigureAwait(false);
             foreach (var registrar in registrars)
             {
