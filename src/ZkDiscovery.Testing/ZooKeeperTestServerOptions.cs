@@ -36,6 +36,13 @@ public class ZooKeeperTestServerOptions
     /// </summary>
     public IDictionary<string, string> SystemProperties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Gets extra class path entries (jars or directories) appended to the installation's class path, for example
+    /// <c>/usr/share/java/netty-codec.jar</c>, which <c>NettyServerCnxnFactory</c> (and so a TLS
+    /// <c>secureClientPort</c>) needs and which <c>zookeeper.jar</c>'s manifest does not pull in.
+    /// </summary>
+    public IList<string> AdditionalClassPath { get; } = new List<string>();
+
     /// <summary>Gets the JVM flags; initially <see cref="DefaultJvmOptions"/>.</summary>
     public IList<string> JvmOptions { get; } = new List<string>(DefaultJvmOptions);
 

@@ -46,6 +46,12 @@ public sealed class ZooKeeperClientOptions
     /// <summary>Further authentication (scheme and bytes) added to every connection of the session, after <see cref="DigestCredentials"/>.</summary>
     public IList<ZooKeeperAuthInfo> Authentication { get; } = [];
 
+    /// <summary>TLS to the servers' secure client port; off unless <see cref="ZooKeeperTlsOptions.Enabled"/> is set.</summary>
+    public ZooKeeperTlsOptions Tls { get; set; } = new();
+
+    /// <summary>SASL (DIGEST-MD5) authentication on every connection; off unless <see cref="ZooKeeperSaslOptions.Username"/> is set.</summary>
+    public ZooKeeperSaslOptions Sasl { get; set; } = new();
+
     /// <summary>Retries of transient failures (<see cref="ZooKeeperException.IsTransient"/>) for idempotent operations.</summary>
     public ZooKeeperRetryOptions Retry { get; set; } = new();
 
@@ -106,6 +112,22 @@ public sealed class ZooKeeperClientOptions
         {
             // Never echo the value: it holds a password.
             errors.Add("DigestCredentials must be written user:password.");
+        }
+        if (Tls is null)
+        {
+            errors.Add("Tls must not be null.");
+        }
+        else
+        {
+            Tls.AddValidationErrors(errors);
+        }
+        if (Sasl is null)
+        {
+            errors.Add("Sasl must not be null.");
+        }
+        else
+        {
+            Sasl.AddValidationErrors(errors);
         }
         if (Retry is null)
         {

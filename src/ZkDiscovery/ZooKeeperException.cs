@@ -55,6 +55,7 @@ public class ZooKeeperException : Exception
             ZooKeeperErrorCode.SessionMoved => "Session moved",
             ZooKeeperErrorCode.Throttled => "Request throttled by the server",
             ZooKeeperErrorCode.QuotaExceeded => "Quota exceeded",
+            ZooKeeperErrorCode.SessionClosedRequireSaslAuth => "The server requires SASL authentication (configure ZooKeeperClientOptions.Sasl) and closed the connection",
             _ => code.ToString(),
         };
         return path is null ? $"{text} ({(int)code})" : $"{text} ({(int)code}): {path}";
@@ -83,6 +84,7 @@ public class ZooKeeperException : Exception
         ZooKeeperErrorCode.Throttled => new ThrottledException(path, message),
         ZooKeeperErrorCode.QuotaExceeded => new QuotaExceededException(path, message),
         ZooKeeperErrorCode.RuntimeInconsistency => new RuntimeInconsistencyException(path, message),
+        ZooKeeperErrorCode.SessionClosedRequireSaslAuth => new SessionRequiresSaslAuthException(path, message),
         _ => new ZooKeeperException(code, path, message),
     };
 
@@ -129,6 +131,13 @@ public sealed class OperationTimeoutException(string? path, string? message = nu
 
 /// <summary>Authentication failed (<see cref="ZooKeeperErrorCode.AuthFailed"/>); the client stops in the AuthFailed state.</summary>
 public sealed class AuthFailedException(string? path, string? message = null) : ZooKeeperException(ZooKeeperErrorCode.AuthFailed, path, message);
+
+/// <summary>
+/// The server accepts only SASL-authenticated sessions (<c>enforce.auth.enabled=true</c>, <c>enforce.auth.schemes=sasl</c>)
+/// and this one is not (<see cref="ZooKeeperErrorCode.SessionClosedRequireSaslAuth"/>): the server closed the connection.
+/// Configure <see cref="ZooKeeperClientOptions.Sasl"/>.
+/// </summary>
+public sealed class SessionRequiresSaslAuthException(string? path, string? message = null) : ZooKeeperException(ZooKeeperErrorCode.SessionClosedRequireSaslAuth, path, message);
 
 /// <summary>The server rejected the arguments (<see cref="ZooKeeperErrorCode.BadArguments"/>).</summary>
 public sealed class BadArgumentsException(string? path, string? message = null) : ZooKeeperException(ZooKeeperErrorCode.BadArguments, path, message);

@@ -40,7 +40,9 @@ internal sealed class ZooKeeperNode
         }
 
         command.Add("-cp");
-        command.Add(installation.ClassPath);
+        command.Add(options.AdditionalClassPath.Count == 0
+            ? installation.ClassPath
+            : string.Join(Path.PathSeparator, options.AdditionalClassPath.Prepend(installation.ClassPath)));
         command.Add(mainClass);
         command.Add(ConfigPath);
         _command = command;

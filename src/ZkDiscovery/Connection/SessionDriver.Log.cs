@@ -47,6 +47,12 @@ internal sealed partial class SessionDriver
         [LoggerMessage(EventId = ZooKeeperEventIds.RequestTooLarge, Level = LogLevel.Error, Message = "Request for {Path} is {Length} bytes, over the {Limit}-byte frame limit; not sent.")]
         public static partial void RequestTooLarge(ILogger logger, string? path, int length, int limit);
 
+        [LoggerMessage(EventId = ZooKeeperEventIds.TlsHandshakeCompleted, Level = LogLevel.Debug, Message = "TLS with ZooKeeper server {Server} established: {Tls}.")]
+        public static partial void TlsHandshakeCompleted(ILogger logger, ZooKeeperHost server, string tls);
+
+        [LoggerMessage(EventId = ZooKeeperEventIds.SaslAuthenticated, Level = LogLevel.Debug, Message = "SASL DIGEST-MD5 authentication with ZooKeeper server {Server} succeeded for user {User}.")]
+        public static partial void SaslAuthenticated(ILogger logger, ZooKeeperHost server, string user);
+
         [LoggerMessage(EventId = ZooKeeperEventIds.WatchesRestored, Level = LogLevel.Debug, Message = "Re-arming {Count} watches on the new connection.")]
         public static partial void WatchesRestored(ILogger logger, int count);
 

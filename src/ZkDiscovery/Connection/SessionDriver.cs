@@ -24,6 +24,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<ZooKeeperAuthInfo> _auth = [];
     private readonly List<Action<WatchedEvent>> _triggered = [];
+    private readonly TlsConnector? _tls;
 
     private readonly object _queueLock = new();
     private List<IRequest> _queue = [];
@@ -34,6 +35,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private ConnectionState _state = ConnectionState.Connecting;
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _lastConnectError;
+    private AuthFailedException? _authFailure;
 
     private long _sessionId;
     private byte[] _password = s_emptyPassword;
@@ -59,6 +61,10 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         Watches = new WatchManager();
         Context = new RequestContext(_connectionString.Chroot, Watches);
         _dispatcher = new EventDispatcher(logger, stateChanged);
+        if (options.Tls is { Enabled: true } tls)
+        {
+            _tls = new TlsConnector(tls);
+        }
         if (options.DigestCredentials is { } digest)
         {
             var colon = digest.IndexOf(':', StringComparison.Ordinal);
@@ -393,7 +399,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             Log.Connecting(_logger, host, _sessionId);
             try
             {
-                connection = await ZooKeeperConnection.OpenAsync(this, host, request, ConnectTimeout(), _options.MaxFrameSize, token).ConfigureAwait(false);
+                connection = await ZooKeeperConnection.OpenAsync(this, host, request, ConnectTimeout(), _options.MaxFrameSize, _tls, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -409,6 +415,10 @@ internal sealed partial class SessionDriver : IAsyncDisposable
                 continue;
             }
 
+            if (connection.TlsDescription is { } tls)
+            {
+                Log.TlsHandshakeCompleted(_logger, host, tls);
+            }
             var response = connection.Response;
             if (response.TimeoutMs <= 0)
             {
@@ -431,6 +441,37 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             if (!response.ReadOnly)
             {
                 _seenReadWriteServer = true;
+            }
+            if (_options.Sasl is { IsEnabled: true } sasl)
+            {
+                // As the Java client: the SASL exchange completes before anything else (auth packets, setWatches,
+                // queued requests) goes out on the connection, and it is re-run on every new connection.
+                try
+                {
+                    await connection.AuthenticateSaslAsync(sasl, ConnectTimeout(), token).ConfigureAwait(false);
+                    Log.SaslAuthenticated(_logger, host, sasl.Username!);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    break;
+                }
+                catch (AuthFailedException e)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    OnAuthFailedTerminal(e);
+                    return;
+                }
+#pragma warning disable CA1031 // Any other failure is a failure to reach this server: try the next one.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    _lastConnectError = e;
+                    Log.ConnectFailed(_logger, host, e.Message);
+                    FailStaleQueued();
+                    continue;
+                }
             }
             _hosts.OnConnected();
             backoff = TimeSpan.FromMilliseconds(50);
@@ -587,6 +628,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private void OnAuthFailedTerminal(AuthFailedException error)
     {
         Log.AuthFailed(_logger, _sessionId, error.Message);
+        _authFailure = error;
         lock (_queueLock)
         {
             _disposed = true;
@@ -656,7 +698,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             {
                 _connected.TrySetException(state == ConnectionState.Closed
                     ? new ObjectDisposedException(nameof(ZooKeeperClient))
-                    : new AuthFailedException(null, "Authentication with ZooKeeper failed."));
+                    : new AuthFailedException(null, _authFailure?.Message ?? "Authentication with ZooKeeper failed."));
                 _connected.Task.Exception?.Handle(_ => true);
             }
             args = new ConnectionStateChangedEventArgs(previous, state, sessionId ?? _sessionId, _current?.Host.ToString()) { IsNewSession = isNewSession };
@@ -671,7 +713,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         ObjectDisposedException.ThrowIf(state == ConnectionState.Closed, typeof(ZooKeeperClient));
         if (state == ConnectionState.AuthFailed)
         {
-            throw new AuthFailedException(path, "Authentication with ZooKeeper failed; the client has stopped.");
+            throw new AuthFailedException(path, "Authentication with ZooKeeper failed; the client has stopped." + (_authFailure is { } failure ? " " + failure.Message : ""));
         }
     }
 

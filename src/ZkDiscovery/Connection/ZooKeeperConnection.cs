@@ -17,7 +17,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
 {
     private readonly SessionDriver _driver;
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly CancellationTokenSource _cts = new();
     private readonly ConcurrentQueue<IRequest> _pending = new();
     private readonly ConcurrentQueue<IRequest> _pendingAuth = new();
@@ -27,11 +27,11 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
     private long _lastReceiveTimestamp;
     private Exception? _breakReason;
 
-    private ZooKeeperConnection(SessionDriver driver, Socket socket, ZooKeeperHost host, int maxFrameSize)
+    private ZooKeeperConnection(SessionDriver driver, Socket socket, Stream stream, ZooKeeperHost host, int maxFrameSize)
     {
         _driver = driver;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         Host = host;
         _maxFrameSize = maxFrameSize;
         _lastReceiveTimestamp = _lastSendTimestamp = Stopwatch.GetTimestamp();
@@ -43,17 +43,32 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
 
     public bool IsBroken => _breakReason is not null;
 
-    /// <summary>Opens a TCP connection to <paramref name="host"/> and performs the handshake within <paramref name="timeout"/>.</summary>
-    public static async Task<ZooKeeperConnection> OpenAsync(SessionDriver driver, ZooKeeperHost host, ConnectRequest request, TimeSpan timeout, int maxFrameSize, CancellationToken cancellationToken)
+    /// <summary>The negotiated TLS version and cipher, or null for a plain TCP connection.</summary>
+    public string? TlsDescription => _stream is System.Net.Security.SslStream ssl ? $"{ssl.SslProtocol} {ssl.NegotiatedCipherSuite}" : null;
+
+    /// <summary>
+    /// Opens a TCP connection to <paramref name="host"/>, runs the TLS handshake when <paramref name="tls"/> is given,
+    /// and performs the ZooKeeper handshake, all within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<ZooKeeperConnection> OpenAsync(SessionDriver driver, ZooKeeperHost host, ConnectRequest request, TimeSpan timeout, int maxFrameSize, TlsConnector? tls, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         Socket? socket = null;
+        Stream? stream = null;
+        var handshake = tls is null ? null : new TlsHandshake();
         try
         {
             socket = await ConnectSocketAsync(host, cts.Token).ConfigureAwait(false);
-            var connection = new ZooKeeperConnection(driver, socket, host, maxFrameSize);
+            stream = new NetworkStream(socket, ownsSocket: true);
+            if (tls is not null)
+            {
+                // The TLS stream owns the network stream, which owns the socket.
+                stream = await tls.AuthenticateAsync(stream, host, handshake!, cts.Token).ConfigureAwait(false);
+            }
+            var connection = new ZooKeeperConnection(driver, socket, stream, host, maxFrameSize);
             socket = null; // Ownership transferred to the connection.
+            stream = null;
             try
             {
                 await connection.HandshakeAsync(request, cts.Token).ConfigureAwait(false);
@@ -69,8 +84,16 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         {
             throw new TimeoutException($"Connecting to ZooKeeper server {host} timed out after {timeout.TotalMilliseconds:0} ms.");
         }
+        catch (Exception e) when (tls is not null && tls.Describe(host, handshake!, e) is { } described)
+        {
+            throw described;
+        }
         finally
         {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
             socket?.Dispose();
         }
     }
@@ -144,6 +167,97 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         }
         Response = ConnectResponse.Read(ref reader);
         _lastReceiveTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// Runs the SASL DIGEST-MD5 exchange (opcode 102 packets with normal xids, one at a time) before the connection
+    /// carries anything else, as the Java client does. A refusal by the server throws <see cref="AuthFailedException"/>
+    /// (terminal); I/O failures and timeouts throw as for any connection failure.
+    /// </summary>
+    public async Task AuthenticateSaslAsync(ZooKeeperSaslOptions options, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        var sasl = new SaslDigestMd5(options);
+        var user = options.Username;
+        try
+        {
+            // Step 1: an empty token (DIGEST-MD5 has no initial response); the server answers with its challenge.
+            var challenge = await SaslRoundTripAsync([], user, cts.Token).ConfigureAwait(false);
+            if (challenge is null || challenge.Length == 0)
+            {
+                throw new AuthFailedException(null, $"ZooKeeper server {Host} sent no SASL challenge: is SASL (DigestLoginModule) configured on the server?");
+            }
+            byte[] response;
+            try
+            {
+                response = sasl.Respond(challenge);
+            }
+            catch (FormatException e)
+            {
+                throw new AuthFailedException(null, $"ZooKeeper server {Host} sent a DIGEST-MD5 challenge this client cannot answer: {e.Message}");
+            }
+            // Step 2: the digest response; the server answers with rspauth, its own proof of the password.
+            var final = await SaslRoundTripAsync(response, user, cts.Token).ConfigureAwait(false);
+            if (final is null || !sasl.VerifyServer(final))
+            {
+                throw new AuthFailedException(null, $"ZooKeeper server {Host} did not prove knowledge of the SASL credentials of user '{user}' (rspauth missing or wrong).");
+            }
+            _lastReceiveTimestamp = Stopwatch.GetTimestamp();
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"SASL authentication with ZooKeeper server {Host} timed out after {timeout.TotalMilliseconds:0} ms.");
+        }
+    }
+
+    private async Task<byte[]?> SaslRoundTripAsync(byte[] token, string? user, CancellationToken cancellationToken)
+    {
+        var xid = _driver.NextXid();
+        using (var writer = new JuteWriter(token.Length + 64))
+        {
+            writer.BeginFrame();
+            writer.WriteInt(xid);
+            writer.WriteInt((int)OpCode.Sasl);
+            writer.WriteBuffer(token);
+            writer.EndFrame();
+            await _stream.WriteAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        }
+        var header = new byte[4];
+        try
+        {
+            await _stream.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ConnectionLossException(null, $"ZooKeeper server {Host} closed the connection during SASL authentication.", e);
+        }
+        var length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length < ReplyHeader.Size || length > _maxFrameSize)
+        {
+            throw new ZooKeeperProtocolException($"Invalid frame length {length} from ZooKeeper server {Host} during SASL authentication.");
+        }
+        var body = new byte[length];
+        await _stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        return ReadSaslReply(body, xid, user);
+    }
+
+    private byte[]? ReadSaslReply(byte[] body, int xid, string? user)
+    {
+        var reader = new JuteReader(body);
+        var reply = ReplyHeader.Read(ref reader);
+        if (reply.Xid != xid)
+        {
+            throw new ZooKeeperProtocolException($"ZooKeeper server {Host} answered SASL packet xid {xid} with xid {reply.Xid}.");
+        }
+        if (reply.Err != 0)
+        {
+            // The server closes the connection after this reply: AuthFailed (-115), or, when it enforces SASL,
+            // SessionClosedRequireSaslAuth (-124). Either way the credentials were refused.
+            var code = (ZooKeeperErrorCode)reply.Err;
+            throw new AuthFailedException(null, $"ZooKeeper server {Host} rejected SASL {ZooKeeperSaslOptions.DigestMd5} authentication of user '{user}' ({code}, {reply.Err}): wrong user name or password?");
+        }
+        return reader.Remaining >= 4 ? reader.ReadBuffer() : null;
     }
 
     /// <summary>

@@ -21,6 +21,10 @@ internal static class ZooKeeperEventIds
     public const int SessionTimeoutNegotiated = 1012;
     public const int ProtocolError = 1013;
 
+    // 1100-1199: transport security and SASL (Connection/TlsConnector, SASL exchange).
+    public const int TlsHandshakeCompleted = 1100;
+    public const int SaslAuthenticated = 1110;
+
     public const int StaleRequestsFailed = 2000;
     public const int RequestTooLarge = 2001;
     public const int RetryingRequest = 2002;
