@@ -90,8 +90,8 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     {
         get
         {
-            var id = _driver.SessionId;
-            return id == 0 ? null : new ZooKeeperSessionCredentials(id, (byte[])_driver.SessionPassword.Clone());
+            var credentials = _driver.Credentials;
+            return credentials is null ? null : credentials with { Password = (byte[])credentials.Password.Clone() };
         }
     }
 

@@ -39,6 +39,9 @@ internal sealed partial class SessionDriver : IAsyncDisposable
 
     private long _sessionId;
     private byte[] _password = s_emptyPassword;
+    // The id and password as one value, swapped as a whole, so that a reader never sees one session's id with
+    // another's password.
+    private ZooKeeperSessionCredentials? _credentials;
     private long _lastZxid;
     private int _negotiatedTimeoutMs;
     private bool _seenReadWriteServer;
@@ -75,6 +78,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         {
             _sessionId = session.SessionId;
             _password = session.Password;
+            _credentials = session;
         }
     }
 
@@ -99,7 +103,8 @@ internal sealed partial class SessionDriver : IAsyncDisposable
 
     public long SessionId => Interlocked.Read(ref _sessionId);
 
-    public byte[] SessionPassword => _password;
+    /// <summary>The current session's id and password, or null when there is no session.</summary>
+    public ZooKeeperSessionCredentials? Credentials => Volatile.Read(ref _credentials);
 
     public TimeSpan NegotiatedSessionTimeout => TimeSpan.FromMilliseconds(Volatile.Read(ref _negotiatedTimeoutMs));
 
@@ -437,6 +442,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             var isNewSession = response.SessionId != _sessionId;
             Interlocked.Exchange(ref _sessionId, response.SessionId);
             _password = response.Password;
+            Volatile.Write(ref _credentials, new ZooKeeperSessionCredentials(response.SessionId, response.Password));
             Volatile.Write(ref _negotiatedTimeoutMs, response.TimeoutMs);
             if (!response.ReadOnly)
             {
@@ -605,6 +611,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         var expiredId = _sessionId;
         Log.SessionExpired(_logger, expiredId);
         _metrics.SessionExpired();
+        Volatile.Write(ref _credentials, null);
         Interlocked.Exchange(ref _sessionId, 0);
         _password = s_emptyPassword;
         Interlocked.Exchange(ref _lastZxid, 0);
