@@ -89,7 +89,7 @@ public sealed class ZooKeeperConnectionString
             host = colon >= 0 ? entry[..colon] : entry;
             port = colon >= 0 ? entry[(colon + 1)..] : null;
         }
-        if (host.Length == 0 || host.Any(c => char.IsWhiteSpace(c) || c is '/' or '@' or '?' or '#'))
+        if (host.Length == 0 || host.Any(c => char.IsWhiteSpace(c) || c is '/' or '@' or '?' or '#' or '[' or ']'))
         {
             throw new FormatException($"Invalid host \"{entry}\" in ZooKeeper connection string \"{whole}\".");
         }

@@ -174,6 +174,12 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
         {
             return FromStringValue(text, "the data is not valid JSON: " + ex.Message);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Well-formed JSON whose string escapes hold a lone surrogate ("\ud83d" alone): System.Text.Json parses
+            // it but cannot decode the string (found by fuzzing).
+            return FromStringValue(text, "the data holds a JSON string that is not valid UTF-16: " + ex.Message);
+        }
     }
 
     /// <summary>Writes these properties as node data; see the remarks on <see cref="NodeProperties"/>.</summary>

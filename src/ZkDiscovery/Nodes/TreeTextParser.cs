@@ -94,6 +94,11 @@ internal sealed class TreeTextParser
         {
             Error(lineNumber, stripped, "unexpected text after the node name (a type is written '/name : type')");
         }
+        if (type is not null && TreeTextWriter.HasUnpairedSurrogate(type))
+        {
+            Error(lineNumber, stripped, "the node type holds an unpaired surrogate, which UTF-8 node data cannot store");
+            type = null;
+        }
         if (name.Length == 0)
         {
             Error(lineNumber, stripped, "a node name is missing after '/'");

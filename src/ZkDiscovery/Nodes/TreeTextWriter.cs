@@ -96,6 +96,23 @@ internal sealed class TreeTextWriter
         return ZooKeeperPath.GetError("/" + name) is { } error ? $"invalid node name '{name}': {error}" : null;
     }
 
+    /// <summary>True when <paramref name="text"/> holds a surrogate that is not part of a pair.</summary>
+    public static bool HasUnpairedSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Why <paramref name="name"/> cannot be a property or link name in tree text, or null.</summary>
     public static string? GetPropertyNameError(string name)
     {
@@ -106,6 +123,10 @@ internal sealed class TreeTextWriter
         if (name.Any(char.IsWhiteSpace))
         {
             return $"the property name '{name}' contains white space";
+        }
+        if (HasUnpairedSurrogate(name))
+        {
+            return "the property name holds an unpaired surrogate, which UTF-8 node data cannot store";
         }
         if (name[0] is '/' or '#' || name.Contains('=', StringComparison.Ordinal) || name.Contains("->", StringComparison.Ordinal))
         {

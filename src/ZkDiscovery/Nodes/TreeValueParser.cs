@@ -311,7 +311,7 @@ internal ref struct TreeValueParser
             var c = _text[_position++];
             if (c == quote)
             {
-                return sb.ToString();
+                return CheckSurrogates(sb, start);
             }
             if (c != '\\')
             {
@@ -379,6 +379,27 @@ internal ref struct TreeValueParser
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Rejects an unpaired surrogate (written raw or as <c>\ud800</c>): node data is UTF-8, which cannot hold it, so
+    /// storing the value would silently change it to U+FFFD (found by fuzzing).
+    /// </summary>
+    private string CheckSurrogates(StringBuilder sb, int start)
+    {
+        for (var i = 0; i < sb.Length; i++)
+        {
+            if (char.IsHighSurrogate(sb[i]) && i + 1 < sb.Length && char.IsLowSurrogate(sb[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(sb[i]))
+            {
+                _position = start;
+                throw Error($"the string holds an unpaired surrogate U+{(int)sb[i]:X4}, which UTF-8 node data cannot store");
+            }
+        }
+        return sb.ToString();
     }
 
     private int ReadHex(int digits)
