@@ -172,6 +172,9 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         Interlocked.Exchange(ref _signalPending, 0);
     }
 
+    /// <summary>How many new children are first read at once.</summary>
+    private const int NewChildrenInFlight = 256;
+
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var view = _view!;
@@ -183,28 +186,52 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
             _children.Remove(name);
             await gone.DisposeAsync().ConfigureAwait(false);
         }
-        // New children: read once, then watch.
-        foreach (var name in names)
+        // New children: read once, then watch. The first reads go out together (pipelined on the client's one
+        // socket), a bounded number at a time, so a thousand new providers cost a few round trips, not a thousand.
+        var added = names.Where(name => !_children.ContainsKey(name)).ToList();
+        foreach (var batch in added.Chunk(NewChildrenInFlight))
         {
-            if (_children.ContainsKey(name))
+            var starts = batch.Select(name => LiveProperties.StartAsync(_client, ZooKeeperPath.Combine(view.RealPath, name), _loggerFactory, cancellationToken)).ToArray();
+            await ((Task)Task.WhenAll(starts)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var retry = false;
+            Exception? canceled = null;
+            for (var i = 0; i < starts.Length; i++)
             {
-                continue;
+                var start = starts[i];
+                if (start.IsCompletedSuccessfully)
+                {
+                    var child = new Child(batch[i], start.Result);
+                    child.Subscription = start.Result.Subscribe(_ => Signal());
+                    _children.Add(batch[i], child);
+                    continue;
+                }
+                switch (start.Exception?.InnerException)
+                {
+                    case NoNodeException:
+                        // Gone meanwhile: the children watch fires.
+                        break;
+                    case ZooKeeperException ex:
+                        // Disconnected: the next Connected state (or watch) reads again.
+                        if (!retry)
+                        {
+                            Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
+                        }
+                        retry = true;
+                        break;
+                    case NodeLinkException ex:
+                        Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
+                        break;
+                    default:
+                        canceled ??= start.Exception?.InnerException ?? new OperationCanceledException(cancellationToken);
+                        break;
+                }
             }
-            try
+            if (canceled is not null)
             {
-                var properties = await LiveProperties.StartAsync(_client, ZooKeeperPath.Combine(view.RealPath, name), _loggerFactory, cancellationToken).ConfigureAwait(false);
-                var child = new Child(name, properties);
-                child.Subscription = properties.Subscribe(_ => Signal());
-                _children.Add(name, child);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(canceled);
             }
-            catch (NoNodeException)
+            if (retry)
             {
-                // Gone meanwhile: the children watch fires.
-            }
-            catch (ZooKeeperException ex)
-            {
-                // Disconnected: the next Connected state (or watch) reads again.
-                Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
                 Signal();
                 break;
             }
