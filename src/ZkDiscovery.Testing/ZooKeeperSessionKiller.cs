@@ -35,7 +35,7 @@ public static class ZooKeeperSessionKiller
         return false;
     }
 
-    /// <summary>True when closed, false when the server refused the session, null when our connection was taken over before the close.</summary>
+    /// <summary>True when closed, false when the server refused the session, null when the owner took the session back before the close.</summary>
     private static async Task<bool?> TryExpireAsync(string connectionString, long sessionId, byte[] password, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
@@ -82,7 +82,11 @@ public static class ZooKeeperSessionKiller
         {
             return null;
         }
-        return reply.Length >= 16 && BinaryPrimitives.ReadInt32BigEndian(reply) == 1 && BinaryPrimitives.ReadInt32BigEndian(reply.AsSpan(12)) == 0;
+        // An error reply (e.g. SessionMoved: the owner reconnected between our handshake and our close) means the
+        // close did not happen on this connection: try again.
+        return reply.Length >= 16 && BinaryPrimitives.ReadInt32BigEndian(reply) == 1 && BinaryPrimitives.ReadInt32BigEndian(reply.AsSpan(12)) == 0
+            ? true
+            : null;
     }
 
     private static async Task<byte[]?> ReadFrameAsync(NetworkStream stream, CancellationToken cancellationToken)

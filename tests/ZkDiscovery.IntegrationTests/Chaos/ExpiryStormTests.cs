@@ -23,6 +23,21 @@ public sealed class ExpiryStormTests(ITestOutputHelper output)
 {
     private const int Rounds = 20;
     private const int RegistrationCount = 10;
+    private static async Task<bool> ExpireWithRetryAsync(string connectionString, ZooKeeperClient victim, ITestOutputHelper log)
+    {
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            await victim.WaitUntilConnectedAsync(s_bound);
+            var credentials = victim.SessionCredentials!;
+            if (await ZooKeeperSessionKiller.ExpireAsync(connectionString, credentials.SessionId, credentials.Password))
+            {
+                return true;
+            }
+            log.WriteLine($"The server refused to close session 0x{credentials.SessionId:x} (attempt {attempt}); the client is {victim.State} on 0x{victim.SessionId:x}.");
+        }
+        return false;
+    }
+
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -69,13 +84,16 @@ public sealed class ExpiryStormTests(ITestOutputHelper output)
 
             var credentials = client.SessionCredentials!;
             var configCredentials = configClient.SessionCredentials!;
-            if (!await ZooKeeperSessionKiller.ExpireAsync(server.ConnectionString, credentials.SessionId, credentials.Password))
+            // Rarely (about 1 run in 10 under load) the server refuses the killer's first join of a live session; the
+            // cause is not understood yet (see docs/reliability.md). The storm is about what the client does after an
+            // expiry, so a refused attempt is retried on fresh credentials, a bounded number of times.
+            if (!await ExpireWithRetryAsync(server.ConnectionString, client, output))
             {
                 Assert.Fail($"round {round}: the server refused to close the client's session 0x{credentials.SessionId:x} "
                     + $"(client now {client.State}, session 0x{client.SessionId:x}).\n"
                     + $"cons:\n{await server.SendFourLetterWordAsync("cons")}\ndump:\n{await server.SendFourLetterWordAsync("dump")}");
             }
-            if (!await ZooKeeperSessionKiller.ExpireAsync(server.ConnectionString, configCredentials.SessionId, configCredentials.Password))
+            if (!await ExpireWithRetryAsync(server.ConnectionString, configClient, output))
             {
                 Assert.Fail($"round {round}: the server refused to close the provider's session 0x{configCredentials.SessionId:x} "
                     + $"(provider client now {configClient.State}, session 0x{configClient.SessionId:x}).\n"
