@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZkDiscovery.IntegrationTests.Infrastructure;
 
 namespace ZkDiscovery.IntegrationTests.Client;
 
@@ -39,44 +40,5 @@ public class AuthTests : ClientTestBase
         Assert.Contains(lines, l => l.Contains("Connected to ZooKeeper server", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains(Password, StringComparison.Ordinal));
         Assert.DoesNotContain(options.ToString() ?? string.Empty, Password, StringComparison.Ordinal);
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        private readonly List<string> _lines = [];
-
-        public List<string> Lines
-        {
-            get
-            {
-                lock (_lines)
-                {
-                    return [.. _lines];
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturingLoggerProvider owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var line = formatter(state, exception) + " " + exception + " " + state;
-                lock (owner._lines)
-                {
-                    owner._lines.Add(line);
-                }
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZkDiscovery.IntegrationTests.Infrastructure;
 
 namespace ZkDiscovery.IntegrationTests.Security;
 
