@@ -436,6 +436,43 @@ internal static class Workloads
         }
     }
 
+    /// <summary>
+    /// The registrars' side of a W5 round, the same whichever watcher is measured: each registrar waits on the shared
+    /// gate, issues its 100 ephemeral creates back to back and awaits their acks; then the watcher's convergence is awaited.
+    /// </summary>
+    private static async Task<W5Round> RunRegistrarsAsync(List<ZooKeeperClient> registrars, string[][] names, MembershipState state)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var acked = new long[Registrars];
+        var tasks = new Task[Registrars];
+        for (var k = 0; k < Registrars; k++)
+        {
+            var index = k;
+            var registrar = registrars[k];
+            var mine = names[k];
+            tasks[k] = Task.Run(async () =>
+            {
+                await gate.Task.ConfigureAwait(false);
+                var creates = new Task[PerRegistrar];
+                for (var j = 0; j < PerRegistrar; j++)
+                {
+                    creates[j] = registrar.CreateAsync(mine[j], default, CreateMode.Ephemeral);
+                }
+                await Task.WhenAll(creates).ConfigureAwait(false);
+                acked[index] = Stopwatch.GetTimestamp();
+            });
+        }
+        var t0 = Stopwatch.GetTimestamp();
+        gate.SetResult();
+        await Task.WhenAll(tasks).WaitAsync(s_wait).ConfigureAwait(false);
+        await state.Converged.Task.WaitAsync(s_wait).ConfigureAwait(false);
+        state.Done = true;
+        return new W5Round(
+            Stats.TicksToMilliseconds(state.ConvergedTimestamp - t0),
+            Volatile.Read(ref state.Events),
+            Stats.TicksToMilliseconds(acked.Max() - t0));
+    }
+
     private static async Task<W5Round> W5RoundAsync(BenchOptions o, string[][] names)
     {
         var w = await ConnectAsync(o).ConfigureAwait(false);
@@ -483,35 +520,7 @@ internal static class Workloads
                 throw new InvalidOperationException($"W5: {SvcPath} has {initial.Children.Count} children before the round.");
             }
 
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var acked = new long[Registrars];
-            var tasks = new Task[Registrars];
-            for (var k = 0; k < Registrars; k++)
-            {
-                var index = k;
-                var registrar = registrars[k];
-                var mine = names[k];
-                tasks[k] = Task.Run(async () =>
-                {
-                    await gate.Task.ConfigureAwait(false);
-                    var creates = new Task[PerRegistrar];
-                    for (var j = 0; j < PerRegistrar; j++)
-                    {
-                        creates[j] = registrar.CreateAsync(mine[j], default, CreateMode.Ephemeral);
-                    }
-                    await Task.WhenAll(creates).ConfigureAwait(false);
-                    acked[index] = Stopwatch.GetTimestamp();
-                });
-            }
-            var t0 = Stopwatch.GetTimestamp();
-            gate.SetResult();
-            await Task.WhenAll(tasks).WaitAsync(s_wait).ConfigureAwait(false);
-            await state.Converged.Task.WaitAsync(s_wait).ConfigureAwait(false);
-            state.Done = true;
-            return new W5Round(
-                Stats.TicksToMilliseconds(state.ConvergedTimestamp - t0),
-                Volatile.Read(ref state.Events),
-                Stats.TicksToMilliseconds(acked.Max() - t0));
+            return await RunRegistrarsAsync(registrars, names, state).ConfigureAwait(false);
         }
         finally
         {
@@ -574,35 +583,7 @@ internal static class Workloads
             };
             initial.ChangeToken.RegisterChangeCallback(onChange, null);
 
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var acked = new long[Registrars];
-            var tasks = new Task[Registrars];
-            for (var k = 0; k < Registrars; k++)
-            {
-                var index = k;
-                var registrar = registrars[k];
-                var mine = names[k];
-                tasks[k] = Task.Run(async () =>
-                {
-                    await gate.Task.ConfigureAwait(false);
-                    var creates = new Task[PerRegistrar];
-                    for (var j = 0; j < PerRegistrar; j++)
-                    {
-                        creates[j] = registrar.CreateAsync(mine[j], default, CreateMode.Ephemeral);
-                    }
-                    await Task.WhenAll(creates).ConfigureAwait(false);
-                    acked[index] = Stopwatch.GetTimestamp();
-                });
-            }
-            var t0 = Stopwatch.GetTimestamp();
-            gate.SetResult();
-            await Task.WhenAll(tasks).WaitAsync(s_wait).ConfigureAwait(false);
-            await state.Converged.Task.WaitAsync(s_wait).ConfigureAwait(false);
-            state.Done = true;
-            return new W5Round(
-                Stats.TicksToMilliseconds(state.ConvergedTimestamp - t0),
-                Volatile.Read(ref state.Events),
-                Stats.TicksToMilliseconds(acked.Max() - t0));
+            return await RunRegistrarsAsync(registrars, names, state).ConfigureAwait(false);
         }
         finally
         {
