@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Xunit.Abstractions;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.BadInput;
 

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ZkDiscovery.TestSupport;
+using static ZkDiscovery.TestSupport.ScriptedPeer;
 
 namespace ZkDiscovery.Tests.Client;
 
@@ -16,7 +18,7 @@ public class FakePeerTests
     [Fact]
     public async Task HttpServerInsteadOfZooKeeper_ConnectFailsWithClearError()
     {
-        await using var peer = new ScriptedPeer(async stream =>
+        await using var peer = new ScriptedPeer(async (stream, _) =>
         {
             await ReadFrameAsync(stream);
             await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
@@ -32,10 +34,9 @@ public class FakePeerTests
     [Fact]
     public async Task ReplyWithUnknownXid_FailsTheRequestWithConnectionLoss_AndReconnects()
     {
-        var connections = 0;
-        await using var peer = new ScriptedPeer(async stream =>
+        await using var peer = new ScriptedPeer(async (stream, connection) =>
         {
-            var first = Interlocked.Increment(ref connections) == 1;
+            var first = connection == 1;
             await HandshakeAsync(stream);
             var request = await ReadFrameAsync(stream);
             var xid = BinaryPrimitives.ReadInt32BigEndian(request);
@@ -51,13 +52,13 @@ public class FakePeerTests
 
         Assert.Contains("out of order", error.Message, StringComparison.Ordinal);
         Assert.Equal("/a", second.Path);
-        Assert.True(connections >= 2);
+        Assert.True(peer.Connections >= 2);
     }
 
     [Fact]
     public async Task ServerClosesMidFrame_RequestFailsWithConnectionLoss_NoHang()
     {
-        await using var peer = new ScriptedPeer(async stream =>
+        await using var peer = new ScriptedPeer(async (stream, _) =>
         {
             await HandshakeAsync(stream);
             await ReadFrameAsync(stream);
@@ -76,7 +77,7 @@ public class FakePeerTests
     [Fact]
     public async Task CorruptReplyBody_FailsWithConnectionLossCarryingTheProtocolError()
     {
-        await using var peer = new ScriptedPeer(async stream =>
+        await using var peer = new ScriptedPeer(async (stream, _) =>
         {
             await HandshakeAsync(stream);
             var request = await ReadFrameAsync(stream);
@@ -99,7 +100,7 @@ public class FakePeerTests
     [Fact]
     public async Task OversizedFrameLength_IsRejectedBeforeAllocating()
     {
-        await using var peer = new ScriptedPeer(async stream =>
+        await using var peer = new ScriptedPeer(async (stream, _) =>
         {
             await HandshakeAsync(stream);
             await ReadFrameAsync(stream);
@@ -115,86 +116,5 @@ public class FakePeerTests
 
         Assert.IsType<ZooKeeperProtocolException>(error.InnerException);
         Assert.Contains("Invalid frame length", error.InnerException!.Message, StringComparison.Ordinal);
-    }
-
-    private static byte[] ReplyHeader(int xid, int err)
-    {
-        var header = new byte[16];
-        BinaryPrimitives.WriteInt32BigEndian(header, xid);
-        BinaryPrimitives.WriteInt64BigEndian(header.AsSpan(4), 42);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(12), err);
-        return header;
-    }
-
-    private static async Task HandshakeAsync(NetworkStream stream)
-    {
-        await ReadFrameAsync(stream);
-        var response = new byte[4 + 4 + 8 + 4 + 16 + 1];
-        BinaryPrimitives.WriteInt32BigEndian(response.AsSpan(4), 10_000);
-        BinaryPrimitives.WriteInt64BigEndian(response.AsSpan(8), 0x1234);
-        BinaryPrimitives.WriteInt32BigEndian(response.AsSpan(16), 16);
-        await WriteFrameAsync(stream, response);
-    }
-
-    private static async Task<byte[]> ReadFrameAsync(NetworkStream stream)
-    {
-        var header = new byte[4];
-        await stream.ReadExactlyAsync(header);
-        var body = new byte[BinaryPrimitives.ReadInt32BigEndian(header)];
-        await stream.ReadExactlyAsync(body);
-        // Pings may come in between: skip them (xid -2).
-        return body.Length >= 8 && BinaryPrimitives.ReadInt32BigEndian(body) == -2 ? await ReadFrameAsync(stream) : body;
-    }
-
-    private static async Task WriteFrameAsync(NetworkStream stream, byte[] body)
-    {
-        var frame = new byte[4 + body.Length];
-        BinaryPrimitives.WriteInt32BigEndian(frame, body.Length);
-        body.CopyTo(frame, 4);
-        await stream.WriteAsync(frame);
-    }
-
-    /// <summary>A TCP peer on 127.0.0.1 that runs a script for every connection, then closes it.</summary>
-    private sealed class ScriptedPeer : IAsyncDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _cts = new();
-        private readonly Task _loop;
-
-        public ScriptedPeer(Func<NetworkStream, Task> script)
-        {
-            _listener.Start();
-            ConnectionString = "127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _loop = Task.Run(async () =>
-            {
-                while (!_cts.IsCancellationRequested)
-                {
-                    var socket = await _listener.AcceptTcpClientAsync(_cts.Token);
-                    _ = Task.Run(async () =>
-                    {
-                        using (socket)
-                        {
-                            try
-                            {
-                                await script(socket.GetStream()).WaitAsync(TimeSpan.FromSeconds(30), _cts.Token);
-                            }
-                            catch (Exception e) when (e is IOException or OperationCanceledException or TimeoutException or EndOfStreamException or SocketException)
-                            {
-                            }
-                        }
-                    });
-                }
-            });
-        }
-
-        public string ConnectionString { get; }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _cts.CancelAsync();
-            _listener.Stop();
-            await _loop.ContinueWith(_ => { }, TaskScheduler.Default);
-            _cts.Dispose();
-        }
     }
 }

@@ -2,11 +2,11 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ZkDiscovery.IntegrationTests.BadInput;
+namespace ZkDiscovery.TestSupport;
 
 /// <summary>
 /// A TCP peer on 127.0.0.1 that runs a script for every connection, then closes it: it is not a ZooKeeper server
-/// and breaks the protocol on purpose (the approach of ZkDiscovery.Tests' FakePeerTests).
+/// and breaks the protocol on purpose. Shared by the unit and integration test projects (linked into both).
 /// </summary>
 internal sealed class ScriptedPeer : IAsyncDisposable
 {
