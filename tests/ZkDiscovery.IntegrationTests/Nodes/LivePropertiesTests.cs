@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
+using ZkDiscovery.IntegrationTests.Chaos;
 using ZkDiscovery.IntegrationTests.Client;
+using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Nodes;
 
 namespace ZkDiscovery.IntegrationTests.Nodes;
@@ -63,6 +65,126 @@ public sealed class LivePropertiesTests : ClientTestBase
         await Client.SetDataAsync(Root + "/x", Bytes("{\"threads\":4}"));
         await recorder.NextAsync();
         Assert.Equal(4, view.Properties["threads"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task PropertyLink_TargetNodeCreatedLater_IsShown_AndStaleWatchesRemoved()
+    {
+        var path = Root + "/cms";
+        await Client.CreateAsync(path, Bytes("{\"threads =>\":\"" + Root + "/x threads\",\"a\":1}"));
+        var watcher = await ConnectAsync();
+        await using var view = await LiveProperties.StartAsync(watcher, path);
+        var recorder = new ViewRecorder<string>();
+        using var subscription = view.Subscribe(recorder.Callback<LiveProperties>(Show));
+
+        Assert.Equal(path + " {\"a\":1}", await recorder.NextAsync());
+        // The node, an exists watch on the missing target, and the target's parent (read for a symbolic link "x ->").
+        Assert.Equal(3, watcher.WatchCount);
+
+        await Client.CreateAsync(Root + "/x", Bytes("{\"threads\":3}"));
+
+        Assert.Equal(path + " {\"a\":1,\"threads\":3}", await recorder.NextAsync());
+        Assert.Equal(3, view.Properties["threads"]!.GetValue<int>());
+        // The parent is no longer read: its watch is gone; the node and the target keep theirs.
+        Assert.Equal(2, watcher.WatchCount);
+
+        await Client.SetDataAsync(Root + "/x", Bytes("{\"threads\":4}"));
+        Assert.Equal(path + " {\"a\":1,\"threads\":4}", await recorder.NextAsync());
+
+        // Missing again, then back.
+        await Client.DeleteAsync(Root + "/x");
+        Assert.Equal(path + " {\"a\":1}", await recorder.NextAsync());
+        await Client.CreateAsync(Root + "/x", Bytes("{\"threads\":5}"));
+        Assert.Equal(path + " {\"a\":1,\"threads\":5}", await recorder.NextAsync());
+
+        await view.DisposeAsync();
+        Assert.Equal(0, watcher.WatchCount);
+    }
+
+    [Fact]
+    public async Task PropertyLink_TargetNodeCreatedWhilePartitioned_IsShownAfterReconnect()
+    {
+        var path = Root + "/cms";
+        await Client.CreateAsync(path, Bytes("{\"threads =>\":\"" + Root + "/x threads\",\"a\":1}"));
+        var server = await SharedZooKeeper.GetAsync();
+        await using var proxy = PartitionProxy.Start([server.Port]);
+        var watcher = await ConnectAsync(connectionString: proxy.ConnectionString);
+        var states = new StateSink(watcher);
+        await using var view = await LiveProperties.StartAsync(watcher, path);
+        var recorder = new ViewRecorder<string>();
+        using var subscription = view.Subscribe(recorder.Callback<LiveProperties>(Show));
+        Assert.Equal(path + " {\"a\":1}", await recorder.NextAsync());
+
+        // The creation event is lost in the partition. The client comes back on the same session, so the view does not
+        // read again on its own: only the exists watch, re-armed on the new connection, can tell it.
+        proxy.Partition();
+        await Client.CreateAsync(Root + "/x", Bytes("{\"threads\":3}"));
+        proxy.Heal();
+        await states.WaitForAsync(ConnectionState.Suspended);
+        var connected = await states.WaitForAsync(ConnectionState.Connected);
+
+        Assert.False(connected.IsNewSession);
+        Assert.Equal(path + " {\"a\":1,\"threads\":3}", await recorder.NextAsync());
+    }
+
+    [Fact]
+    public async Task PropertyLink_TargetPropertyAddedLater_IsShown()
+    {
+        var path = Root + "/cms";
+        await Client.CreateAsync(Root + "/x", Bytes("{\"other\":1}"));
+        await Client.CreateAsync(path, Bytes("{\"threads =>\":\"" + Root + "/x threads\",\"a\":1}"));
+        var watcher = await ConnectAsync();
+        await using var view = await LiveProperties.StartAsync(watcher, path);
+        var recorder = new ViewRecorder<string>();
+        using var subscription = view.Subscribe(recorder.Callback<LiveProperties>(Show));
+
+        Assert.Equal(path + " {\"a\":1}", await recorder.NextAsync());
+        Assert.Equal(2, watcher.WatchCount);
+
+        await Client.SetDataAsync(Root + "/x", Bytes("{\"other\":1,\"threads\":5}"));
+
+        Assert.Equal(path + " {\"a\":1,\"threads\":5}", await recorder.NextAsync());
+        Assert.Equal(2, watcher.WatchCount);
+
+        // Taken away again: the property goes, and comes back when re-added.
+        await Client.SetDataAsync(Root + "/x", Bytes("{\"other\":2}"));
+        Assert.Equal(path + " {\"a\":1}", await recorder.NextAsync());
+        await Client.SetDataAsync(Root + "/x", Bytes("{\"threads\":6}"));
+        Assert.Equal(path + " {\"a\":1,\"threads\":6}", await recorder.NextAsync());
+
+        await view.DisposeAsync();
+        Assert.Equal(0, watcher.WatchCount);
+    }
+
+    [Fact]
+    public async Task PropertyLink_ThroughSymbolicLink_WhoseTargetAppearsLater_IsShown()
+    {
+        // ROOT/svc -> ROOT/pool/svc, and neither ROOT/pool nor ROOT/pool/svc exists yet. The second link ("size")
+        // makes the creation of ROOT/pool visible, so the test knows the view read again in between.
+        await Client.SetDataAsync(Root, Bytes("{\"svc ->\":\"" + Root + "/pool/svc\"}"));
+        var path = Root + "/cms";
+        await Client.CreateAsync(path, Bytes("{\"a\":1,\"size =>\":\"" + Root + "/pool\",\"threads =>\":\"" + Root + "/svc threads\"}"));
+        var watcher = await ConnectAsync();
+        await using var view = await LiveProperties.StartAsync(watcher, path);
+        var recorder = new ViewRecorder<string>();
+        using var subscription = view.Subscribe(recorder.Callback<LiveProperties>(Show));
+
+        Assert.Equal(path + " {\"a\":1}", await recorder.NextAsync());
+
+        await Client.CreateAsync(Root + "/pool", Bytes("{\"size\":2}"));
+        Assert.Equal(path + " {\"a\":1,\"size\":2}", await recorder.NextAsync());
+
+        await Client.CreateAsync(Root + "/pool/svc", Bytes("{\"threads\":7}"));
+        Assert.Equal(path + " {\"a\":1,\"size\":2,\"threads\":7}", await recorder.NextAsync());
+        Assert.Equal(await TruthAsync(path), Show(view));
+        // The node, ROOT/svc (missing: exists watch), ROOT (holds "svc ->"), ROOT/pool/svc and ROOT/pool.
+        Assert.Equal(5, watcher.WatchCount);
+
+        await Client.SetDataAsync(Root + "/pool/svc", Bytes("{\"threads\":8}"));
+        Assert.Equal(path + " {\"a\":1,\"size\":2,\"threads\":8}", await recorder.NextAsync());
+
+        await view.DisposeAsync();
+        Assert.Equal(0, watcher.WatchCount);
     }
 
     [Fact]
