@@ -27,6 +27,8 @@ internal static class HostingEventIds
     public const int DiscoveryChanged = 5202;
     public const int DiscoveryBadEndpoint = 5203;
     public const int DiscoveryLoadFailed = 5204;
+    public const int DiscoveryProviderUnreadable = 5205;
+    public const int DiscoveryProviderData = 5206;
     public const int HttpEndpointFailed = 5210;
 
     // 5300-5349: the client in the host.

@@ -10,18 +10,29 @@ using ZkDiscovery.Nodes;
 namespace ZkDiscovery.Hosting.Discovery;
 
 /// <summary>
-/// The live endpoints of one service: the live children of its path (links followed), each child's data read once
-/// and re-read only when it changes (one <see cref="LiveProperties"/> per child), published as immutable snapshots
-/// whose change token is cancelled on every change. No polling: watches and connection state events drive it.
+/// The live endpoints of one service: the live children of its path (links followed), each provider's data read once
+/// and re-read only when its data watch fires, published as immutable snapshots whose change token is cancelled on
+/// every change. No polling: watches and connection state events drive it.
 /// </summary>
 /// <remarks>
-/// One loop per service does all the work, so snapshots are built one at a time and in order. While the client is
-/// disconnected the last list is kept and marked stale; after a reconnect the views re-arm their watches (or re-read
-/// after an expiry) and the list converges.
+/// <para>
+/// One loop per service does all the work, so snapshots are built one at a time and in order. The providers' data is
+/// read with plain pipelined <c>getData</c> calls under the already resolved service path, all sharing one watcher:
+/// a thousand new providers cost a few round trips and no per-provider machinery. A provider whose data holds property
+/// links (<c>NAME =&gt;</c>) is the exception: it gets a <see cref="LiveProperties"/> view, which follows and watches
+/// the link targets.
+/// </para>
+/// <para>
+/// While the client is disconnected the last list is kept and marked stale; after a reconnect the server re-arms the
+/// watches (changes missed meanwhile fire at once), and after a session expiry every provider is read again.
+/// </para>
 /// </remarks>
 internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
 {
     private static readonly object s_signal = new();
+
+    /// <summary>How many provider reads are in flight at once.</summary>
+    private const int ReadsInFlight = 512;
 
     private readonly ZooKeeperClient _client;
     private readonly ILoggerFactory _loggerFactory;
@@ -30,7 +41,14 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     private readonly Channel<object> _work = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<string, Child> _children = new(StringComparer.Ordinal);
+    private readonly Action<WatchedEvent> _providerWatcher;
+    private readonly object _changedLock = new();
+    // Owned by the loop: the providers under _providersParent (the service's real path when they were listed), by name.
+    private readonly Dictionary<string, Provider> _providers = new(StringComparer.Ordinal);
+    private string? _providersParent;
+    // Written by the client's dispatcher, taken by the loop: paths whose data watch fired.
+    private HashSet<string> _changed = new(StringComparer.Ordinal);
+    private int _readAll;
     private CancellationTokenSource _changeSource = new();
     private ServiceEndpointSnapshot _snapshot;
     private LiveChildren? _view;
@@ -46,6 +64,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ServiceEndpointWatcher>();
         _time = time;
+        _providerWatcher = OnProviderWatch;
         _snapshot = new ServiceEndpointSnapshot(serviceName, servicePath, [], false, true, new CancellationChangeToken(_changeSource.Token), time.GetUtcNow());
     }
 
@@ -90,7 +109,36 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         }
     }
 
-    private void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e) => Signal();
+    private void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e)
+    {
+        if (e.IsNewSession)
+        {
+            // The old session's data watches are gone: every provider is read (and watched) again.
+            Volatile.Write(ref _readAll, 1);
+        }
+        Signal();
+    }
+
+    /// <summary>The one data watcher of every provider; runs on the client's dispatcher, so it only notes and wakes.</summary>
+    private void OnProviderWatch(WatchedEvent e)
+    {
+        switch (e.Type)
+        {
+            case WatchEventType.NodeDataChanged or WatchEventType.NodeDeleted or WatchEventType.NodeCreated when e.Path is not null:
+                lock (_changedLock)
+                {
+                    _changed.Add(e.Path);
+                }
+                Signal();
+                break;
+            case WatchEventType.None when e.State == KeeperState.Expired:
+                Volatile.Write(ref _readAll, 1);
+                Signal();
+                break;
+            default:
+                break;
+        }
+    }
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -172,102 +220,280 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         Interlocked.Exchange(ref _signalPending, 0);
     }
 
-    /// <summary>How many new children are first read at once.</summary>
-    private const int NewChildrenInFlight = 256;
-
+    /// <summary>Brings the providers in line with the listed children, reads the new and changed ones, publishes.</summary>
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var view = _view!;
+        var parent = view.RealPath;
         var names = view.Children;
-        // Removed children: stop watching them.
-        foreach (var name in _children.Keys.Where(n => !names.Contains(n, StringComparer.Ordinal)).ToList())
+        if (!string.Equals(parent, _providersParent, StringComparison.Ordinal))
         {
-            var gone = _children[name];
-            _children.Remove(name);
-            await gone.DisposeAsync().ConfigureAwait(false);
+            // The service path leads somewhere else now (a link changed): let the old place go.
+            await ReleaseAsync([.. _providers.Values], removeWatches: true).ConfigureAwait(false);
+            _providers.Clear();
+            _providersParent = parent;
         }
-        // New children: read once, then watch. The first reads go out together (pipelined on the client's one
-        // socket), a bounded number at a time, so a thousand new providers cost a few round trips, not a thousand.
-        var added = names.Where(name => !_children.ContainsKey(name)).ToList();
-        foreach (var batch in added.Chunk(NewChildrenInFlight))
+        var readAll = Interlocked.Exchange(ref _readAll, 0) != 0;
+        HashSet<string>? changed = null;
+        lock (_changedLock)
         {
-            var starts = batch.Select(name => LiveProperties.StartAsync(_client, ZooKeeperPath.Combine(view.RealPath, name), _loggerFactory, cancellationToken)).ToArray();
-            await ((Task)Task.WhenAll(starts)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            var retry = false;
-            Exception? canceled = null;
-            for (var i = 0; i < starts.Length; i++)
+            if (_changed.Count > 0)
             {
-                var start = starts[i];
-                if (start.IsCompletedSuccessfully)
+                changed = _changed;
+                _changed = new HashSet<string>(StringComparer.Ordinal);
+            }
+        }
+
+        // Providers no longer listed were deleted; their data watch went with them.
+        if (_providers.Count > 0)
+        {
+            var listed = new HashSet<string>(names, StringComparer.Ordinal);
+            List<Provider>? gone = null;
+            foreach (var provider in _providers.Values)
+            {
+                if (!listed.Contains(provider.Name))
                 {
-                    var child = new Child(batch[i], start.Result);
-                    child.Subscription = start.Result.Subscribe(_ => Signal());
-                    _children.Add(batch[i], child);
-                    continue;
-                }
-                switch (start.Exception?.InnerException)
-                {
-                    case NoNodeException:
-                        // Gone meanwhile: the children watch fires.
-                        break;
-                    case ZooKeeperException ex:
-                        // Disconnected: the next Connected state (or watch) reads again.
-                        if (!retry)
-                        {
-                            Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
-                        }
-                        retry = true;
-                        break;
-                    case NodeLinkException ex:
-                        Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
-                        break;
-                    default:
-                        canceled ??= start.Exception?.InnerException ?? new OperationCanceledException(cancellationToken);
-                        break;
+                    (gone ??= []).Add(provider);
                 }
             }
-            if (canceled is not null)
+            if (gone is not null)
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(canceled);
+                foreach (var provider in gone)
+                {
+                    _providers.Remove(provider.Name);
+                }
+                await ReleaseAsync(gone, removeWatches: false).ConfigureAwait(false);
             }
-            if (retry)
+        }
+
+        // To read: new providers, changed ones, every one after a new session, and those a failed read left behind.
+        List<Provider>? toRead = null;
+        foreach (var name in names)
+        {
+            if (!_providers.TryGetValue(name, out var provider))
             {
-                Signal();
-                break;
+                provider = new Provider(name, ZooKeeperPath.Combine(parent, name));
+                _providers.Add(name, provider);
             }
+            else if (readAll || (changed is not null && changed.Contains(provider.Path)))
+            {
+                provider.NeedsRead = true;
+            }
+            if (provider.NeedsRead)
+            {
+                (toRead ??= []).Add(provider);
+            }
+        }
+        if (toRead is not null)
+        {
+            await ReadAsync(toRead, cancellationToken).ConfigureAwait(false);
         }
         Publish();
     }
 
-    /// <summary>Builds the snapshot from the current children; swaps it in and fires the old token when it differs.</summary>
+    /// <summary>
+    /// Reads the providers' data with a watch, <see cref="ReadsInFlight"/> reads pipelined at a time. A provider whose read
+    /// fails for want of a connection keeps its last data and is read again after the next state change.
+    /// </summary>
+    private async Task ReadAsync(List<Provider> providers, CancellationToken cancellationToken)
+    {
+        var reads = new Task<NodeData>[Math.Min(providers.Count, ReadsInFlight)];
+        for (var start = 0; start < providers.Count; start += reads.Length)
+        {
+            var count = Math.Min(reads.Length, providers.Count - start);
+            for (var i = 0; i < count; i++)
+            {
+                reads[i] = _client.GetDataAsync(providers[start + i].Path, _providerWatcher, cancellationToken);
+            }
+            ZooKeeperException? lost = null;
+            for (var i = 0; i < count; i++)
+            {
+                var provider = providers[start + i];
+                var read = reads[i];
+                await ((Task)read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (read.IsCompletedSuccessfully)
+                {
+                    lost ??= await ApplyAsync(provider, read.Result, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                switch (read.Exception?.InnerException)
+                {
+                    case NoNodeException:
+                        // Deleted meanwhile: the children watch removes it.
+                        provider.Forget();
+                        break;
+                    case ZooKeeperException ex when ex.IsTransient || ex is SessionExpiredException:
+                        lost ??= ex;
+                        break;
+                    case ZooKeeperException ex:
+                        // A read the server refuses (say, NoAuth) arms no watch: left out until it is listed again or a new session begins.
+                        Log.ProviderUnreadable(_logger, provider.Path, ServiceName, ex.Message);
+                        provider.Forget();
+                        break;
+                    case { } other:
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other);
+                        break;
+                    default:
+                        cancellationToken.ThrowIfCancellationRequested();
+                        throw new OperationCanceledException("A provider read was canceled.");
+                }
+            }
+            if (lost is not null)
+            {
+                // Not connected: the next Connected state (or a watch) reads the rest.
+                Log.LoadFailed(_logger, ServiceName, ServicePath, lost.Message);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Takes in a provider's data; returns the error when following its property links needs a connection.</summary>
+    private async Task<ZooKeeperException?> ApplyAsync(Provider provider, NodeData data, CancellationToken cancellationToken)
+    {
+        provider.NeedsRead = false;
+        var stored = NodeProperties.Parse(data.Data);
+        if (stored.ReadWarning is { } warning && provider.WarnedMzxid != data.Stat.Mzxid)
+        {
+            provider.WarnedMzxid = data.Stat.Mzxid;
+            Log.ProviderDataWarning(_logger, provider.Path, ServiceName, warning);
+        }
+        var hasPropertyLinks = false;
+        var hasSymbolicLinks = false;
+        foreach (var key in stored.Keys)
+        {
+            hasPropertyLinks |= NodePropertyNames.IsPropertyLink(key);
+            hasSymbolicLinks |= NodePropertyNames.IsSymbolicLink(key);
+        }
+        if (!hasPropertyLinks)
+        {
+            await provider.ReleaseLinkedAsync().ConfigureAwait(false);
+            // Symbolic links are for paths below the provider, not part of what it says about itself.
+            provider.Stored = hasSymbolicLinks
+                ? new NodeProperties(stored.Where(p => !NodePropertyNames.IsSymbolicLink(p.Key)))
+                : stored;
+            return null;
+        }
+        if (provider.Linked is not null)
+        {
+            return null; // Its view follows the node and the link targets itself.
+        }
+        try
+        {
+            var linked = await LiveProperties.StartAsync(_client, provider.Path, _loggerFactory, cancellationToken).ConfigureAwait(false);
+            provider.Linked = linked;
+            provider.LinkedSubscription = linked.Subscribe(_ => Signal());
+            return null;
+        }
+        catch (NoNodeException)
+        {
+            provider.Forget();
+            return null;
+        }
+        catch (NodeLinkException ex)
+        {
+            Log.ProviderUnreadable(_logger, provider.Path, ServiceName, ex.Message);
+            provider.Forget();
+            return null;
+        }
+        catch (ZooKeeperException ex) when (ex.IsTransient || ex is SessionExpiredException)
+        {
+            provider.NeedsRead = true;
+            return ex;
+        }
+        catch (ZooKeeperException ex)
+        {
+            Log.ProviderUnreadable(_logger, provider.Path, ServiceName, ex.Message);
+            provider.Forget();
+            return null;
+        }
+    }
+
+    /// <summary>Lets providers go: their property-link views stopped and, when asked, their data watches removed.</summary>
+    private async Task ReleaseAsync(IReadOnlyList<Provider> providers, bool removeWatches)
+    {
+        foreach (var provider in providers)
+        {
+            await provider.ReleaseLinkedAsync().ConfigureAwait(false);
+        }
+        if (!removeWatches || providers.Count == 0)
+        {
+            return;
+        }
+        // While disconnected, remove ours only; the server's watch fires once more and is ignored.
+        var local = _client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), TimeProvider.System);
+        var removals = new Task[providers.Count];
+        for (var i = 0; i < providers.Count; i++)
+        {
+            removals[i] = RemoveWatchAsync(providers[i].Path, local, timeout.Token);
+        }
+        await Task.WhenAll(removals).ConfigureAwait(false);
+    }
+
+    private async Task RemoveWatchAsync(string path, bool local, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.RemoveWatchesAsync(path, _providerWatcher, WatcherType.Data, local, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Already fired, never armed, or the client is gone: nothing left to remove.
+        }
+    }
+
+    /// <summary>Builds the snapshot from the current providers; swaps it in and fires the old token when it differs.</summary>
     private void Publish()
     {
         var previous = Snapshot;
-        var builder = ImmutableArray.CreateBuilder<ZooKeeperServiceEndpoint>(_children.Count);
-        foreach (var name in _view?.Children ?? [])
+        var names = _view?.Children ?? [];
+        var builder = ImmutableArray.CreateBuilder<ZooKeeperServiceEndpoint>(names.Count);
+        foreach (var name in names)
         {
-            if (!_children.TryGetValue(name, out var child) || child.Properties.IsDeleted)
+            if (!_providers.TryGetValue(name, out var provider))
             {
                 continue;
             }
-            var properties = child.Properties.Properties;
-            if (child.Endpoint is { } existing && ReferenceEquals(child.EndpointProperties, properties))
+            NodeProperties? properties;
+            string path;
+            if (provider.Linked is { } linked)
+            {
+                properties = linked.IsDeleted ? null : linked.Properties;
+                path = linked.RealPath;
+            }
+            else
+            {
+                properties = provider.Stored;
+                path = provider.Path;
+            }
+            if (properties is null)
+            {
+                continue; // Not read yet, gone, or unreadable.
+            }
+            if (provider.Endpoint is { } existing && ReferenceEquals(provider.EndpointProperties, properties))
             {
                 builder.Add(existing);
                 continue;
             }
-            if (TryCreateEndpoint(child.Properties.RealPath, name, properties, out var endpoint))
+            if (ReferenceEquals(provider.RejectedProperties, properties))
             {
-                if (child.Endpoint is { } old)
+                continue;
+            }
+            if (TryCreateEndpoint(path, name, properties, out var endpoint))
+            {
+                if (provider.Endpoint is { } old)
                 {
                     endpoint.InheritLoad(old);
                 }
-                child.Endpoint = endpoint;
-                child.EndpointProperties = properties;
+                provider.Endpoint = endpoint;
+                provider.EndpointProperties = properties;
+                provider.RejectedProperties = null;
                 builder.Add(endpoint);
             }
             else
             {
+                // Logged once per version of its data.
+                provider.RejectedProperties = properties;
                 Log.BadEndpoint(_logger, name, ServicePath);
             }
         }
@@ -318,11 +544,9 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
 
     private async Task CloseViewAsync()
     {
-        foreach (var child in _children.Values)
-        {
-            await child.DisposeAsync().ConfigureAwait(false);
-        }
-        _children.Clear();
+        await ReleaseAsync([.. _providers.Values], removeWatches: true).ConfigureAwait(false);
+        _providers.Clear();
+        _providersParent = null;
         _viewSubscription?.Dispose();
         _viewSubscription = null;
         if (_view is { } view)
@@ -332,22 +556,48 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         }
     }
 
-    private sealed class Child(string name, LiveProperties properties) : IAsyncDisposable
+    /// <summary>One child of the service path, as last read. Only the loop touches it.</summary>
+    private sealed class Provider(string name, string path)
     {
         public string Name { get; } = name;
 
-        public LiveProperties Properties { get; } = properties;
+        public string Path { get; } = path;
 
-        public IDisposable? Subscription { get; set; }
+        /// <summary>True until its data was read (with a watch) since it was listed, its watch fired or a new session began.</summary>
+        public bool NeedsRead { get; set; } = true;
+
+        /// <summary>Its properties, symbolic links left out; null when not read, gone, unreadable or followed by <see cref="Linked"/>.</summary>
+        public NodeProperties? Stored { get; set; }
+
+        /// <summary>The view of a provider whose data holds property links.</summary>
+        public LiveProperties? Linked { get; set; }
+
+        public IDisposable? LinkedSubscription { get; set; }
+
+        public long WarnedMzxid { get; set; } = -1;
 
         public ZooKeeperServiceEndpoint? Endpoint { get; set; }
 
         public NodeProperties? EndpointProperties { get; set; }
 
-        public ValueTask DisposeAsync()
+        public NodeProperties? RejectedProperties { get; set; }
+
+        /// <summary>Leaves it out of the list until it is read again.</summary>
+        public void Forget()
         {
-            Subscription?.Dispose();
-            return Properties.DisposeAsync();
+            NeedsRead = false;
+            Stored = null;
+        }
+
+        public async ValueTask ReleaseLinkedAsync()
+        {
+            LinkedSubscription?.Dispose();
+            LinkedSubscription = null;
+            if (Linked is { } linked)
+            {
+                Linked = null;
+                await linked.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -367,5 +617,11 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryLoadFailed, Level = LogLevel.Information, Message = "Reading the endpoints of {ServiceName} at {ServicePath} failed; keeping the last list until ZooKeeper is back: {Reason}")]
         public static partial void LoadFailed(ILogger logger, string serviceName, string servicePath, string reason);
+
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderUnreadable, Level = LogLevel.Warning, Message = "Leaving {Path} out of service {ServiceName}: {Reason}")]
+        public static partial void ProviderUnreadable(ILogger logger, string path, string serviceName, string reason);
+
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderData, Level = LogLevel.Warning, Message = "{Path} (service {ServiceName}): {Warning}; read as string_value.")]
+        public static partial void ProviderDataWarning(ILogger logger, string path, string serviceName, string warning);
     }
 }

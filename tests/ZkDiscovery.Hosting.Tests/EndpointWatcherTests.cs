@@ -1,0 +1,203 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZkDiscovery.Hosting.Diagnostics;
+using ZkDiscovery.Hosting.Discovery;
+using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.Testing;
+
+namespace ZkDiscovery.Hosting.Tests;
+
+/// <summary>
+/// How the endpoint list follows the providers' data (not only the list of children): data changes, property links,
+/// unreadable and unusable providers, and a session expiry. Each test uses a resolver on its own session.
+/// </summary>
+public sealed class EndpointWatcherTests
+{
+    private const string Service = "svc";
+
+    private static byte[] Json(string text) => Encoding.UTF8.GetBytes(text);
+
+    private sealed class Fixture : IAsyncDisposable
+    {
+        private Fixture(string root, ZooKeeperClient writer, ZooKeeperClient reader, ZooKeeperServiceEndpointResolver resolver, CapturingLoggerProvider logs, ILoggerFactory loggerFactory, ZooKeeperHostingMetrics metrics)
+        {
+            Root = root;
+            Writer = writer;
+            Reader = reader;
+            Resolver = resolver;
+            Logs = logs;
+            LoggerFactory = loggerFactory;
+            Metrics = metrics;
+        }
+
+        public string Root { get; }
+
+        public string ServicePath => Root + "/providers";
+
+        public ZooKeeperClient Writer { get; }
+
+        public ZooKeeperClient Reader { get; }
+
+        public ZooKeeperServiceEndpointResolver Resolver { get; }
+
+        public CapturingLoggerProvider Logs { get; }
+
+        private ILoggerFactory LoggerFactory { get; }
+
+        private ZooKeeperHostingMetrics Metrics { get; }
+
+        public static async Task<Fixture> StartAsync(string connectionString, Func<ZooKeeperClient, string, Task> arrange)
+        {
+            var root = $"/watcher-{Guid.NewGuid():N}";
+            var writer = await ZooKeeperClient.ConnectAsync(connectionString);
+            await writer.EnsurePathAsync(root + "/providers");
+            await arrange(writer, root);
+            var reader = await ZooKeeperClient.ConnectAsync(connectionString);
+            var logs = new CapturingLoggerProvider();
+            var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+            var options = new ZooKeeperServiceDiscoveryOptions();
+            options.Services[Service] = root + "/providers";
+            var metrics = new ZooKeeperHostingMetrics(null);
+            var resolver = new ZooKeeperServiceEndpointResolver(reader, Options.Create(options), loggerFactory, TimeProvider.System, metrics);
+            return new Fixture(root, writer, reader, resolver, logs, loggerFactory, metrics);
+        }
+
+        public async Task<ServiceEndpointSnapshot> WaitAsync(Func<ServiceEndpointSnapshot, bool> predicate)
+        {
+            try
+            {
+                return await ZooKeeperWaits.WaitForSnapshotAsync(Resolver, Service, predicate);
+            }
+            catch (OperationCanceledException ex)
+            {
+                var last = Resolver.GetSnapshot(Service);
+                throw new TimeoutException(
+                    $"The endpoint list never matched. Last: [{string.Join(", ", Uris(last))}] stale={last.IsStale}. Log:\n{string.Join('\n', Logs.Lines)}", ex);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Resolver.DisposeAsync();
+            await Reader.DisposeAsync();
+            await Writer.DisposeAsync();
+            LoggerFactory.Dispose();
+            Metrics.Dispose();
+        }
+    }
+
+    private static string[] Uris(ServiceEndpointSnapshot snapshot) => [.. snapshot.Endpoints.Select(e => e.Uri.ToString()).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public async Task ProviderDataChange_UpdatesItsEndpoint_AndLeavesTheOthersAsTheyWere()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        await using var f = await Fixture.StartAsync(cs, async (w, root) =>
+        {
+            await w.CreateAsync(root + "/providers/10.1.1.1:80", Json("{}"));
+            await w.CreateAsync(root + "/providers/10.1.1.2:80", Json("{\"version\":\"1\"}"));
+        });
+        var before = await f.WaitAsync(s => s.Endpoints.Length == 2);
+        Assert.Equal(["http://10.1.1.1/", "http://10.1.1.2/"], Uris(before));
+
+        await f.Writer.SetDataAsync(f.ServicePath + "/10.1.1.1:80", Json("{\"uri\":\"https://api.example:8443/v1/\"}"));
+        var after = await f.WaitAsync(s => s.Endpoints.Any(e => e.Uri.Scheme == "https"));
+
+        Assert.Equal(["http://10.1.1.2/", "https://api.example:8443/v1/"], Uris(after));
+        var untouched = Assert.Single(after.Endpoints, e => e.Name == "10.1.1.2:80");
+        Assert.Same(before.Endpoints.Single(e => e.Name == "10.1.1.2:80"), untouched); // Not rebuilt: its data did not change.
+        Assert.Equal("1", untouched.Properties["version"]!.GetValue<string>());
+
+        // And again: the data watch was re-armed by the read that followed the first change.
+        await f.Writer.SetDataAsync(f.ServicePath + "/10.1.1.1:80", Json("{\"scheme\":\"https\"}"));
+        var third = await f.WaitAsync(s => s.Endpoints.Any(e => e.Uri.ToString() == "https://10.1.1.1:80/"));
+        Assert.Equal(["http://10.1.1.2/", "https://10.1.1.1:80/"], Uris(third));
+    }
+
+    [Fact]
+    public async Task PropertyLinks_AreFollowed_TheirTargetsWatched_AndDroppedWhenTheLinkGoes()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        await using var f = await Fixture.StartAsync(cs, async (w, root) =>
+        {
+            await w.CreateAsync(root + "/common", Json("{\"scheme\":\"https\"}"));
+            await w.CreateAsync(root + "/providers/10.1.1.3:8443", Json($"{{\"scheme =>\":\"{root}/common scheme\",\"zone\":\"a\"}}"));
+            await w.CreateAsync(root + "/providers/10.1.1.4:80", Json("{}"));
+        });
+        var linked = await f.WaitAsync(s => s.Endpoints.Length == 2);
+        Assert.Equal(["http://10.1.1.4/", "https://10.1.1.3:8443/"], Uris(linked));
+        var endpoint = linked.Endpoints.Single(e => e.Name == "10.1.1.3:8443");
+        Assert.Equal(["scheme", "zone"], endpoint.Properties.Keys.Order(StringComparer.Ordinal)); // The link is read through.
+
+        // The target changes: the provider's endpoint follows.
+        await f.Writer.SetDataAsync(f.Root + "/common", Json("{\"scheme\":\"http\"}"));
+        var followed = await f.WaitAsync(s => s.Endpoints.Any(e => e.Uri.ToString() == "http://10.1.1.3:8443/"));
+        Assert.Equal(["http://10.1.1.3:8443/", "http://10.1.1.4/"], Uris(followed));
+
+        // The provider drops its link: plain data from then on, and the old target no longer matters.
+        await f.Writer.SetDataAsync(f.ServicePath + "/10.1.1.3:8443", Json("{\"scheme\":\"https\"}"));
+        var plain = await f.WaitAsync(s => s.Endpoints.Any(e => e.Uri.ToString() == "https://10.1.1.3:8443/"));
+        await f.Writer.SetDataAsync(f.Root + "/common", Json("{\"scheme\":\"ftp\"}"));
+        await f.Writer.SetDataAsync(f.ServicePath + "/10.1.1.4:80", Json("{\"zone\":\"b\"}")); // A later change, to wait on.
+        var later = await f.WaitAsync(s => s.Endpoints.Any(e => e.Properties.ContainsKey("zone") && e.Name == "10.1.1.4:80"));
+        Assert.Equal(["http://10.1.1.4/", "https://10.1.1.3:8443/"], Uris(later));
+        Assert.Same(plain.Endpoints.Single(e => e.Name == "10.1.1.3:8443"), later.Endpoints.Single(e => e.Name == "10.1.1.3:8443"));
+    }
+
+    [Fact]
+    public async Task UnreadableAndUnusableProviders_AreLeftOut_OnceLogged_AndTheRestServed()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        await using var f = await Fixture.StartAsync(cs, async (w, root) =>
+        {
+            await w.AddAuthAsync(ZooKeeperAuthInfo.Digest("owner", "owner-secret"));
+            await w.CreateAsync(root + "/providers/10.1.1.5:80", Json("{}"), CreateMode.Persistent, ZooKeeperAcl.CreatorAll); // NoAuth for the reader.
+            await w.CreateAsync(root + "/providers/junk", Json("{}")); // Neither a uri nor HOST:PORT.
+            await w.CreateAsync(root + "/providers/10.1.1.6:80", Json("not json")); // Read as string_value, still usable.
+        });
+        var snapshot = await f.WaitAsync(s => s.IsLoaded && s.Endpoints.Length == 1);
+        Assert.Equal(["http://10.1.1.6/"], Uris(snapshot));
+        Assert.Equal("not json", snapshot.Endpoints[0].Properties["string_value"]!.GetValue<string>());
+
+        // The unusable one is watched all the same: made usable, it joins.
+        await f.Writer.SetDataAsync(f.ServicePath + "/junk", Json("{\"uri\":\"http://junk.example:81/\"}"));
+        var fixedUp = await f.WaitAsync(s => s.Endpoints.Length == 2);
+        Assert.Equal(["http://10.1.1.6/", "http://junk.example:81/"], Uris(fixedUp));
+
+        var lines = f.Logs.Lines;
+        Assert.Single(lines, l => l.Contains("Leaving " + f.ServicePath + "/10.1.1.5:80 out", StringComparison.Ordinal) && l.Contains("Not authorized", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("Ignoring junk under", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains(f.ServicePath + "/10.1.1.6:80", StringComparison.Ordinal) && l.Contains("string_value", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AfterSessionExpiry_ProvidersAreReadAgain_AndTheirChangesStillSeen()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        await using var f = await Fixture.StartAsync(cs, async (w, root) =>
+        {
+            await w.CreateAsync(root + "/providers/10.1.1.7:80", Json("{\"zone\":\"a\"}"));
+            await w.CreateAsync(root + "/providers/10.1.1.8:80", Json("{\"zone\":\"a\"}"));
+        });
+        await f.WaitAsync(s => s.Endpoints.Length == 2);
+
+        var newSession = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Reader.StateChanged += (_, e) =>
+        {
+            if (e.State == ConnectionState.Connected && e.IsNewSession)
+            {
+                newSession.TrySetResult();
+            }
+        };
+        var credentials = f.Reader.SessionCredentials!;
+        Assert.True(await ZooKeeperSessionKiller.ExpireAsync(cs, credentials.SessionId, credentials.Password));
+        await newSession.Task.WaitAsync(ZooKeeperWaits.Timeout);
+
+        // The old session's data watches are gone; a change now is seen only if the provider was read (and watched) again.
+        await f.Writer.SetDataAsync(f.ServicePath + "/10.1.1.8:80", Json("{\"zone\":\"b\"}"));
+        var after = await f.WaitAsync(s => s.Endpoints.Any(e => e.Name == "10.1.1.8:80" && e.Properties["zone"]!.GetValue<string>() == "b"));
+        Assert.False(after.IsStale);
+        Assert.Equal(["http://10.1.1.7/", "http://10.1.1.8/"], Uris(after));
+    }
+}
