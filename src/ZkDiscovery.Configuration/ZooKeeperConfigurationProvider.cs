@@ -42,6 +42,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     private HashSet<string> _watched = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
     private int _changes;
+    private int _connectionLosses;
     private int _discarded;
     private int _loaded;
     private int _disposed;
@@ -235,6 +236,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             using var timeoutSource = new CancellationTokenSource(timeout - _time.GetElapsedTime(started) is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, _stop.Token);
             var session = client.SessionId;
+            var losses = Volatile.Read(ref _connectionLosses);
             ConfigurationReadResult result;
             try
             {
@@ -245,12 +247,12 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
                 last = new TimeoutException($"Reading {Path} did not finish within {timeout.TotalSeconds:0.###} s.");
                 break;
             }
-            if (result.Status != ConfigurationReadStatus.Interrupted && client.SessionId == session)
+            if (result.Status != ConfigurationReadStatus.Interrupted && client.SessionId == session && Volatile.Read(ref _connectionLosses) == losses)
             {
                 return result;
             }
             _watched.UnionWith(result.Watched);
-            last = result.Error;
+            last = result.Error ?? last;
         }
         var error = new InvalidOperationException(
             $"Could not load configuration from ZooKeeper path {Path}: no good read from {_connectionString} within {timeout.TotalSeconds:0.###} s"
@@ -273,6 +275,12 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
 
     private void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e)
     {
+        if (e.State is ConnectionState.Suspended or ConnectionState.Expired)
+        {
+            // Reads are retried on the next connection, so a pass can span the outage and join data read before it
+            // with data read after it: such a pass is discarded (the event comes long before the retried replies).
+            Interlocked.Increment(ref _connectionLosses);
+        }
         if (Volatile.Read(ref _disposed) != 0 || e.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly))
         {
             return;
@@ -376,14 +384,15 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             var client = SharedClient;
             var changesBefore = Volatile.Read(ref _changes);
             var session = client.SessionId;
+            var losses = Volatile.Read(ref _connectionLosses);
             var result = await _reader!.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (result.Status == ConfigurationReadStatus.Interrupted || client.SessionId != session)
+            if (result.Status == ConfigurationReadStatus.Interrupted || client.SessionId != session || Volatile.Read(ref _connectionLosses) != losses)
             {
                 _watched.UnionWith(result.Watched);
                 _readPending = true;
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
-                    Log.ReadInterrupted(_logger, Path, result.Error?.Message ?? "the session changed");
+                    Log.ReadInterrupted(_logger, Path, result.Error?.Message ?? (client.SessionId != session ? "the session changed" : "the connection was lost"));
                 }
                 if (IsConnected)
                 {

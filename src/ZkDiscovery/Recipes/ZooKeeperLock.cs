@@ -210,11 +210,21 @@ public sealed partial class ZooKeeperLock
 
     /// <summary>
     /// Creates the participant's node. When the create fails with a connection loss the request may still have been
-    /// applied: the children are listed and a node with this attempt's GUID prefix is taken as ours.
+    /// applied: the children are listed and a node with this attempt's GUID prefix is taken as ours. When that listing
+    /// fails too, every retry lists before it creates, so a create applied earlier is never doubled (a second node
+    /// would queue the participant behind its own first one).
     /// </summary>
-    private Task<string> CreateOwnNodeAsync(string prefix, byte[] data, CancellationToken cancellationToken) =>
-        _client.ExecuteWithRetryAsync(async ct =>
+    private Task<string> CreateOwnNodeAsync(string prefix, byte[] data, CancellationToken cancellationToken)
+    {
+        var retry = false;
+        return _client.ExecuteWithRetryAsync(async ct =>
         {
+            if (retry && await FindOwnNodeAsync(prefix, ct).ConfigureAwait(false) is { } earlier)
+            {
+                Log.NodeRecovered(_logger, earlier);
+                return earlier;
+            }
+            retry = true;
             try
             {
                 return (await _client.CreateAsync(ZooKeeperPath.Combine(Path, prefix), data, CreateMode.EphemeralSequential, _acl, null, ct).ConfigureAwait(false)).Path;
@@ -234,10 +244,19 @@ public sealed partial class ZooKeeperLock
                 throw;
             }
         }, cancellationToken);
+    }
 
     private async Task<string?> FindOwnNodeAsync(string prefix, CancellationToken cancellationToken)
     {
-        var children = (await _client.GetChildrenAsync(Path, null, cancellationToken).ConfigureAwait(false)).Children;
+        IReadOnlyList<string> children;
+        try
+        {
+            children = (await _client.GetChildrenAsync(Path, null, cancellationToken).ConfigureAwait(false)).Children;
+        }
+        catch (NoNodeException)
+        {
+            return null; // No lock path, no node of ours: the create (which makes the path) comes next.
+        }
         var own = children.FirstOrDefault(c => c.StartsWith(prefix, StringComparison.Ordinal));
         return own is null ? null : ZooKeeperPath.Combine(Path, own);
     }
