@@ -5,6 +5,18 @@ namespace ZkDiscovery;
 /// <param name="Stat">The node's metadata at the time of the read.</param>
 public readonly record struct NodeData(byte[] Data, NodeStat Stat);
 
+/// <summary>One node's answer to <see cref="ZooKeeperClient.GetDataManyAsync"/>: its data and metadata, or the error the server gave for it.</summary>
+/// <param name="Path">The path that was read.</param>
+/// <param name="Error"><see cref="ZooKeeperErrorCode.Ok"/>, or why this node could not be read (<see cref="ZooKeeperErrorCode.NoNode"/>, <see cref="ZooKeeperErrorCode.NoAuth"/>, ...).</param>
+/// <param name="Data">The node's data (empty when it has none or on error).</param>
+/// <param name="Stat">The node's metadata at the time of the read; null on error.</param>
+public readonly record struct NodeDataResult(string Path, ZooKeeperErrorCode Error, byte[] Data, NodeStat? Stat)
+{
+    /// <summary>True when the node was read.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Stat))]
+    public bool IsOk => Error == ZooKeeperErrorCode.Ok;
+}
+
 /// <summary>A node's children, as returned by <see cref="ZooKeeperClient.GetChildrenAsync"/>.</summary>
 /// <param name="Children">The names (not paths) of the children, in no particular order.</param>
 /// <param name="Stat">The parent node's metadata at the time of the read.</param>

@@ -1,8 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using ZkDiscovery.Hosting.Diagnostics;
 using ZkDiscovery.Hosting.Discovery;
+using ZkDiscovery.IntegrationTests.Chaos;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Testing;
 
@@ -10,7 +9,8 @@ namespace ZkDiscovery.Hosting.Tests;
 
 /// <summary>
 /// How the endpoint list follows the providers' data (not only the list of children): data changes, property links,
-/// unreadable and unusable providers, and a session expiry. Each test uses a resolver on its own session.
+/// unreadable and unusable providers, a session expiry and a reconnect. Each test runs twice: with multiRead batches
+/// whose watches are armed by setWatches (ZooKeeper 3.6+), and with a getData and data watch per provider (older servers).
 /// </summary>
 public sealed class EndpointWatcherTests
 {
@@ -20,15 +20,14 @@ public sealed class EndpointWatcherTests
 
     private sealed class Fixture : IAsyncDisposable
     {
-        private Fixture(string root, ZooKeeperClient writer, ZooKeeperClient reader, ZooKeeperServiceEndpointResolver resolver, CapturingLoggerProvider logs, ILoggerFactory loggerFactory, ZooKeeperHostingMetrics metrics)
+        private Fixture(string root, ZooKeeperClient writer, ZooKeeperClient reader, ServiceEndpointWatcher watcher, CapturingLoggerProvider logs, ILoggerFactory loggerFactory)
         {
             Root = root;
             Writer = writer;
             Reader = reader;
-            Resolver = resolver;
+            Watcher = watcher;
             Logs = logs;
             LoggerFactory = loggerFactory;
-            Metrics = metrics;
         }
 
         public string Root { get; }
@@ -39,39 +38,56 @@ public sealed class EndpointWatcherTests
 
         public ZooKeeperClient Reader { get; }
 
-        public ZooKeeperServiceEndpointResolver Resolver { get; }
+        public ServiceEndpointWatcher Watcher { get; }
 
         public CapturingLoggerProvider Logs { get; }
 
         private ILoggerFactory LoggerFactory { get; }
 
-        private ZooKeeperHostingMetrics Metrics { get; }
-
-        public static async Task<Fixture> StartAsync(string connectionString, Func<ZooKeeperClient, string, Task> arrange)
+        /// <summary>Creates the tree with <paramref name="arrange"/>, then starts a watcher on its own session (through <paramref name="readerConnectionString"/> when given).</summary>
+        public static async Task<Fixture> StartAsync(string connectionString, bool perProviderReads, Func<ZooKeeperClient, string, Task> arrange, string? readerConnectionString = null, TimeSpan? readerSessionTimeout = null)
         {
             var root = $"/watcher-{Guid.NewGuid():N}";
             var writer = await ZooKeeperClient.ConnectAsync(connectionString);
             await writer.EnsurePathAsync(root + "/providers");
             await arrange(writer, root);
-            var reader = await ZooKeeperClient.ConnectAsync(connectionString);
+            var readerOptions = new ZooKeeperClientOptions { ConnectionString = readerConnectionString ?? connectionString };
+            if (readerSessionTimeout is { } timeout)
+            {
+                readerOptions.SessionTimeout = timeout;
+            }
+            var reader = await ZooKeeperClient.ConnectAsync(readerOptions);
             var logs = new CapturingLoggerProvider();
             var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-            var options = new ZooKeeperServiceDiscoveryOptions();
-            options.Services[Service] = root + "/providers";
-            var metrics = new ZooKeeperHostingMetrics(null);
-            var resolver = new ZooKeeperServiceEndpointResolver(reader, Options.Create(options), loggerFactory, TimeProvider.System, metrics);
-            return new Fixture(root, writer, reader, resolver, logs, loggerFactory, metrics);
+            var watcher = new ServiceEndpointWatcher(reader, Service, root + "/providers", loggerFactory, TimeProvider.System) { PerProviderReads = perProviderReads };
+            watcher.Start();
+            return new Fixture(root, writer, reader, watcher, logs, loggerFactory);
         }
 
+        /// <summary>Waits (on change tokens) for a snapshot that satisfies <paramref name="predicate"/>.</summary>
         public async Task<ServiceEndpointSnapshot> WaitAsync(Func<ServiceEndpointSnapshot, bool> predicate)
         {
+            using var cts = new CancellationTokenSource(ZooKeeperWaits.Timeout);
             try
             {
-                return await ZooKeeperWaits.WaitForSnapshotAsync(Resolver, Service, predicate);
+                await Watcher.Loaded.WaitAsync(cts.Token);
+                while (true)
+                {
+                    var snapshot = Watcher.Snapshot;
+                    if (predicate(snapshot))
+                    {
+                        return snapshot;
+                    }
+                    var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    using (snapshot.ChangeToken.RegisterChangeCallback(static s => ((TaskCompletionSource)s!).TrySetResult(), changed))
+                    {
+                        await changed.Task.WaitAsync(cts.Token);
+                    }
+                }
             }
             catch (OperationCanceledException ex)
             {
-                var last = Resolver.GetSnapshot(Service);
+                var last = Watcher.Snapshot;
                 throw new TimeoutException(
                     $"The endpoint list never matched. Last: [{string.Join(", ", Uris(last))}] stale={last.IsStale}. Log:\n{string.Join('\n', Logs.Lines)}", ex);
             }
@@ -79,21 +95,22 @@ public sealed class EndpointWatcherTests
 
         public async ValueTask DisposeAsync()
         {
-            await Resolver.DisposeAsync();
+            await Watcher.DisposeAsync();
             await Reader.DisposeAsync();
             await Writer.DisposeAsync();
             LoggerFactory.Dispose();
-            Metrics.Dispose();
         }
     }
 
     private static string[] Uris(ServiceEndpointSnapshot snapshot) => [.. snapshot.Endpoints.Select(e => e.Uri.ToString()).Order(StringComparer.Ordinal)];
 
-    [Fact]
-    public async Task ProviderDataChange_UpdatesItsEndpoint_AndLeavesTheOthersAsTheyWere()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ProviderDataChange_UpdatesItsEndpoint_AndLeavesTheOthersAsTheyWere(bool perProviderReads)
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
-        await using var f = await Fixture.StartAsync(cs, async (w, root) =>
+        await using var f = await Fixture.StartAsync(cs, perProviderReads, async (w, root) =>
         {
             await w.CreateAsync(root + "/providers/10.1.1.1:80", Json("{}"));
             await w.CreateAsync(root + "/providers/10.1.1.2:80", Json("{\"version\":\"1\"}"));
@@ -115,11 +132,13 @@ public sealed class EndpointWatcherTests
         Assert.Equal(["http://10.1.1.2/", "https://10.1.1.1:80/"], Uris(third));
     }
 
-    [Fact]
-    public async Task PropertyLinks_AreFollowed_TheirTargetsWatched_AndDroppedWhenTheLinkGoes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PropertyLinks_AreFollowed_TheirTargetsWatched_AndDroppedWhenTheLinkGoes(bool perProviderReads)
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
-        await using var f = await Fixture.StartAsync(cs, async (w, root) =>
+        await using var f = await Fixture.StartAsync(cs, perProviderReads, async (w, root) =>
         {
             await w.CreateAsync(root + "/common", Json("{\"scheme\":\"https\"}"));
             await w.CreateAsync(root + "/providers/10.1.1.3:8443", Json($"{{\"scheme =>\":\"{root}/common scheme\",\"zone\":\"a\"}}"));
@@ -145,11 +164,13 @@ public sealed class EndpointWatcherTests
         Assert.Same(plain.Endpoints.Single(e => e.Name == "10.1.1.3:8443"), later.Endpoints.Single(e => e.Name == "10.1.1.3:8443"));
     }
 
-    [Fact]
-    public async Task UnreadableAndUnusableProviders_AreLeftOut_OnceLogged_AndTheRestServed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UnreadableAndUnusableProviders_AreLeftOut_OnceLogged_AndTheRestServed(bool perProviderReads)
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
-        await using var f = await Fixture.StartAsync(cs, async (w, root) =>
+        await using var f = await Fixture.StartAsync(cs, perProviderReads, async (w, root) =>
         {
             await w.AddAuthAsync(ZooKeeperAuthInfo.Digest("owner", "owner-secret"));
             await w.CreateAsync(root + "/providers/10.1.1.5:80", Json("{}"), CreateMode.Persistent, ZooKeeperAcl.CreatorAll); // NoAuth for the reader.
@@ -171,11 +192,13 @@ public sealed class EndpointWatcherTests
         Assert.Single(lines, l => l.Contains(f.ServicePath + "/10.1.1.6:80", StringComparison.Ordinal) && l.Contains("string_value", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task AfterSessionExpiry_ProvidersAreReadAgain_AndTheirChangesStillSeen()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AfterSessionExpiry_ProvidersAreReadAgain_AndTheirChangesStillSeen(bool perProviderReads)
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
-        await using var f = await Fixture.StartAsync(cs, async (w, root) =>
+        await using var f = await Fixture.StartAsync(cs, perProviderReads, async (w, root) =>
         {
             await w.CreateAsync(root + "/providers/10.1.1.7:80", Json("{\"zone\":\"a\"}"));
             await w.CreateAsync(root + "/providers/10.1.1.8:80", Json("{\"zone\":\"a\"}"));
@@ -199,5 +222,46 @@ public sealed class EndpointWatcherTests
         var after = await f.WaitAsync(s => s.Endpoints.Any(e => e.Name == "10.1.1.8:80" && e.Properties["zone"]!.GetValue<string>() == "b"));
         Assert.False(after.IsStale);
         Assert.Equal(["http://10.1.1.7/", "http://10.1.1.8/"], Uris(after));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChangesMadeWhileDisconnected_AreSeenAfterReconnectingOnTheSameSession(bool perProviderReads)
+    {
+        await using var server = await FreshZooKeeper.StartAsync();
+        await using var proxy = PartitionProxy.Start([server.Port]);
+        await using var f = await Fixture.StartAsync(server.ConnectionString, perProviderReads, async (w, root) =>
+        {
+            await w.CreateAsync(root + "/providers/10.1.1.9:80", Json("{\"zone\":\"a\"}"));
+        }, proxy.ConnectionString, TimeSpan.FromSeconds(10));
+        await f.WaitAsync(s => s.Endpoints.Length == 1);
+        var session = f.Reader.SessionId;
+
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reconnected = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Reader.StateChanged += (_, e) =>
+        {
+            if (e.State == ConnectionState.Suspended)
+            {
+                disconnected.TrySetResult();
+            }
+            else if (e.State == ConnectionState.Connected && disconnected.Task.IsCompleted)
+            {
+                reconnected.TrySetResult(e.IsNewSession);
+            }
+        };
+        proxy.Partition();
+        await disconnected.Task.WaitAsync(ZooKeeperWaits.Timeout);
+        var stale = await f.WaitAsync(s => s.IsStale);
+        Assert.Equal(["http://10.1.1.9/"], Uris(stale)); // The last list is kept while disconnected.
+
+        await f.Writer.SetDataAsync(f.ServicePath + "/10.1.1.9:80", Json("{\"zone\":\"b\"}"));
+        proxy.Heal();
+        Assert.False(await reconnected.Task.WaitAsync(ZooKeeperWaits.Timeout)); // Same session: only watches tell.
+
+        var after = await f.WaitAsync(s => !s.IsStale && s.Endpoints[0].Properties["zone"]!.GetValue<string>() == "b");
+        Assert.Equal(session, f.Reader.SessionId);
+        Assert.Equal(["http://10.1.1.9/"], Uris(after));
     }
 }

@@ -17,22 +17,29 @@ namespace ZkDiscovery.Hosting.Discovery;
 /// <remarks>
 /// <para>
 /// One loop per service does all the work, so snapshots are built one at a time and in order. The providers' data is
-/// read with plain pipelined <c>getData</c> calls under the already resolved service path, all sharing one watcher:
-/// a thousand new providers cost a few round trips and no per-provider machinery. A provider whose data holds property
-/// links (<c>NAME =&gt;</c>) is the exception: it gets a <see cref="LiveProperties"/> view, which follows and watches
-/// the link targets.
+/// read in batches with <see cref="ZooKeeperClient.GetDataManyAsync"/> (multiRead, ZooKeeper 3.6+), which leaves a
+/// one-shot data watch on each provider, all sharing one watcher: a thousand new providers cost ten requests, not a
+/// thousand, which matters because the server spends most of its time per request, not per node. On an older server
+/// each provider is read with its own pipelined <c>getData</c> and watch. A provider whose data holds property links
+/// (<c>NAME =&gt;</c>) gets a <see cref="LiveProperties"/> view, which follows and watches the link targets.
 /// </para>
 /// <para>
-/// While the client is disconnected the last list is kept and marked stale; after a reconnect the server re-arms the
-/// watches (changes missed meanwhile fire at once), and after a session expiry every provider is read again.
+/// Only one-shot watches are used: ZooKeeper before 3.9 keeps one watch mode per session and path, so a persistent
+/// watch here would silently replace (or be replaced by) the children watch on the service path, or any other
+/// component's watch there. While the client is disconnected the last list is kept and marked stale; after a reconnect
+/// the client re-arms the watches and the server fires those whose node changed meanwhile; after a session expiry
+/// every provider is read (and watched) again.
 /// </para>
 /// </remarks>
 internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
 {
     private static readonly object s_signal = new();
 
-    /// <summary>How many provider reads are in flight at once.</summary>
+    /// <summary>How many provider reads are in flight at once when each provider is read on its own.</summary>
     private const int ReadsInFlight = 512;
+
+    /// <summary>How many providers one multiRead request reads (replies stay far below jute.maxbuffer).</summary>
+    private const int ReadsPerBatch = 200;
 
     private readonly ZooKeeperClient _client;
     private readonly ILoggerFactory _loggerFactory;
@@ -49,6 +56,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     // Written by the client's dispatcher, taken by the loop: paths whose data watch fired.
     private HashSet<string> _changed = new(StringComparer.Ordinal);
     private int _readAll;
+    // Owned by the loop (read by the dispatcher, where staleness is harmless): true once the server turned multiRead down.
+    private bool _perProviderReads;
     private CancellationTokenSource _changeSource = new();
     private ServiceEndpointSnapshot _snapshot;
     private LiveChildren? _view;
@@ -109,22 +118,32 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>For tests: read and watch each provider with its own request, as against a server older than 3.6.</summary>
+    internal bool PerProviderReads
+    {
+        get => _perProviderReads;
+        init => _perProviderReads = value;
+    }
+
     private void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e)
     {
         if (e.IsNewSession)
         {
-            // The old session's data watches are gone: every provider is read (and watched) again.
+            // The old session's watches are gone: every provider is read (and watched) again.
             Volatile.Write(ref _readAll, 1);
         }
         Signal();
     }
 
-    /// <summary>The one data watcher of every provider; runs on the client's dispatcher, so it only notes and wakes.</summary>
+    /// <summary>
+    /// The one data watcher of every provider; runs on the client's dispatcher, so it only notes and wakes. Deletions are
+    /// left to the children view.
+    /// </summary>
     private void OnProviderWatch(WatchedEvent e)
     {
         switch (e.Type)
         {
-            case WatchEventType.NodeDataChanged or WatchEventType.NodeDeleted or WatchEventType.NodeCreated when e.Path is not null:
+            case WatchEventType.NodeDataChanged when e.Path is not null:
                 lock (_changedLock)
                 {
                     _changed.Add(e.Path);
@@ -292,10 +311,101 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads the providers' data with a watch, <see cref="ReadsInFlight"/> reads pipelined at a time. A provider whose read
-    /// fails for want of a connection keeps its last data and is read again after the next state change.
+    /// Reads the providers' data, leaving a data watch on each: in multiRead batches, or (before ZooKeeper 3.6) one
+    /// pipelined <c>getData</c> per provider. A provider whose read fails for want of a connection keeps its last data and
+    /// is read again after the next state change.
     /// </summary>
     private async Task ReadAsync(List<Provider> providers, CancellationToken cancellationToken)
+    {
+        if (!_perProviderReads)
+        {
+            try
+            {
+                await ReadInBatchesAsync(providers, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (UnimplementedException)
+            {
+                Log.PerProviderReads(_logger, ServiceName, ServicePath);
+                _perProviderReads = true;
+            }
+        }
+        await ReadOneByOneAsync(providers, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReadInBatchesAsync(List<Provider> providers, CancellationToken cancellationToken)
+    {
+        // Every batch goes out at once (pipelined), then the replies are taken in order.
+        var batches = new Task<IReadOnlyList<NodeDataResult>>[(providers.Count + ReadsPerBatch - 1) / ReadsPerBatch];
+        for (var b = 0; b < batches.Length; b++)
+        {
+            var count = Math.Min(ReadsPerBatch, providers.Count - (b * ReadsPerBatch));
+            var paths = new string[count];
+            for (var i = 0; i < count; i++)
+            {
+                paths[i] = providers[(b * ReadsPerBatch) + i].Path;
+            }
+            batches[b] = _client.GetDataManyAsync(paths, _providerWatcher, cancellationToken);
+        }
+        ZooKeeperException? lost = null;
+        for (var b = 0; b < batches.Length; b++)
+        {
+            var batch = batches[b];
+            await ((Task)batch).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!batch.IsCompletedSuccessfully)
+            {
+                switch (batch.Exception?.InnerException)
+                {
+                    case UnimplementedException ex:
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+                        break;
+                    case ZooKeeperException ex:
+                        // Connection loss, expiry (or anything else the server says about the whole request): read again
+                        // after the next state change or watch.
+                        lost ??= ex;
+                        continue;
+                    case { } other:
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other);
+                        break;
+                    default:
+                        cancellationToken.ThrowIfCancellationRequested();
+                        throw new OperationCanceledException("A provider read was canceled.");
+                }
+            }
+            var results = batch.Result;
+            for (var i = 0; i < results.Count; i++)
+            {
+                var provider = providers[(b * ReadsPerBatch) + i];
+                var result = results[i];
+                if (result.IsOk)
+                {
+                    lost ??= await ApplyAsync(provider, new NodeData(result.Data, result.Stat), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    Skip(provider, result.Error);
+                }
+            }
+        }
+        if (lost is not null)
+        {
+            // Not connected: the next Connected state (or a watch) reads the rest.
+            Log.LoadFailed(_logger, ServiceName, ServicePath, lost.Message);
+        }
+    }
+
+    /// <summary>A provider the server gave an error for: gone (the children view drops it) or unreadable (logged).</summary>
+    private void Skip(Provider provider, ZooKeeperErrorCode error)
+    {
+        if (error != ZooKeeperErrorCode.NoNode)
+        {
+            // A read the server refuses (say, NoAuth) arms no watch: left out until it is listed again or a new session begins.
+            Log.ProviderUnreadable(_logger, provider.Path, ServiceName, new ZooKeeperException(error, provider.Path).Message);
+        }
+        provider.Forget();
+    }
+
+    private async Task ReadOneByOneAsync(List<Provider> providers, CancellationToken cancellationToken)
     {
         var reads = new Task<NodeData>[Math.Min(providers.Count, ReadsInFlight)];
         for (var start = 0; start < providers.Count; start += reads.Length)
@@ -318,17 +428,11 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
                 }
                 switch (read.Exception?.InnerException)
                 {
-                    case NoNodeException:
-                        // Deleted meanwhile: the children watch removes it.
-                        provider.Forget();
-                        break;
                     case ZooKeeperException ex when ex.IsTransient || ex is SessionExpiredException:
                         lost ??= ex;
                         break;
                     case ZooKeeperException ex:
-                        // A read the server refuses (say, NoAuth) arms no watch: left out until it is listed again or a new session begins.
-                        Log.ProviderUnreadable(_logger, provider.Path, ServiceName, ex.Message);
-                        provider.Forget();
+                        Skip(provider, ex.Code);
                         break;
                     case { } other:
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other);
@@ -419,22 +523,22 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         {
             return;
         }
-        // While disconnected, remove ours only; the server's watch fires once more and is ignored.
-        var local = _client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), TimeProvider.System);
         var removals = new Task[providers.Count];
         for (var i = 0; i < providers.Count; i++)
         {
-            removals[i] = RemoveWatchAsync(providers[i].Path, local, timeout.Token);
+            removals[i] = RemoveWatchAsync(providers[i].Path, WatcherType.Data, timeout.Token);
         }
         await Task.WhenAll(removals).ConfigureAwait(false);
     }
 
-    private async Task RemoveWatchAsync(string path, bool local, CancellationToken cancellationToken)
+    private async Task RemoveWatchAsync(string path, WatcherType type, CancellationToken cancellationToken)
     {
         try
         {
-            await _client.RemoveWatchesAsync(path, _providerWatcher, WatcherType.Data, local, cancellationToken).ConfigureAwait(false);
+            // While disconnected, remove ours only; the server's watch fires once more and is ignored.
+            var local = _client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly);
+            await _client.RemoveWatchesAsync(path, _providerWatcher, type, local, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException or OperationCanceledException)
         {
@@ -620,6 +724,9 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderUnreadable, Level = LogLevel.Warning, Message = "Leaving {Path} out of service {ServiceName}: {Reason}")]
         public static partial void ProviderUnreadable(ILogger logger, string path, string serviceName, string reason);
+
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryPerProviderReads, Level = LogLevel.Information, Message = "The server cannot read the providers of {ServiceName} at {ServicePath} in bulk (multiRead needs ZooKeeper 3.6+): reading each provider with its own request.")]
+        public static partial void PerProviderReads(ILogger logger, string serviceName, string servicePath);
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderData, Level = LogLevel.Warning, Message = "{Path} (service {ServiceName}): {Warning}; read as string_value.")]
         public static partial void ProviderDataWarning(ILogger logger, string path, string serviceName, string warning);

@@ -91,7 +91,7 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
         T result;
         try
         {
-            result = ReadResult(ref body, context);
+            result = ReadResult(header, ref body, context);
         }
         catch (MultiFailure failure)
         {
@@ -130,6 +130,9 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
     protected virtual void OnError(ZooKeeperErrorCode code, RequestContext context) => TrySetException(ZooKeeperException.Create(code, Path));
 
     protected abstract T ReadResult(ref JuteReader body, RequestContext context);
+
+    /// <summary>Reads the result of a successful reply; overridden by the requests that need the reply's zxid.</summary>
+    protected virtual T ReadResult(in ReplyHeader header, ref JuteReader body, RequestContext context) => ReadResult(ref body, context);
 }
 
 /// <summary>Retries requests that failed transiently (see <see cref="Request{T}.Fail"/>).</summary>
@@ -466,6 +469,70 @@ internal sealed class AuthRequest(ZooKeeperAuthInfo auth) : VoidRequest(OpCode.A
         writer.WriteInt(0);
         writer.WriteString(auth.Scheme);
         writer.WriteBuffer(auth.Auth);
+    }
+}
+
+/// <summary>What a multiRead of node data returned, and the zxid the server answered at (for arming watches afterwards).</summary>
+internal sealed record MultiGetDataReply(IReadOnlyList<NodeDataResult> Results, long Zxid);
+
+/// <summary>
+/// Reads the data of many nodes in one request (multiRead, ZooKeeper 3.6+). Not a transaction: each node is read on its
+/// own and gets its own result, errors included. The server sets no watches on a multiRead.
+/// </summary>
+internal sealed class MultiGetDataRequest(IReadOnlyList<string> paths) : Request<MultiGetDataReply>(OpCode.MultiRead, paths[0])
+{
+    public override Request<MultiGetDataReply> Renew() => new MultiGetDataRequest(paths);
+
+    public override void WriteBody(JuteWriter writer, RequestContext context)
+    {
+        foreach (var path in paths)
+        {
+            new MultiHeader((int)OpCode.GetData, false, -1).Write(writer);
+            writer.WritePath(context.Chroot, path);
+            writer.WriteBool(false);
+        }
+        new MultiHeader(-1, true, -1).Write(writer);
+    }
+
+    protected override MultiGetDataReply ReadResult(ref JuteReader body, RequestContext context) =>
+        throw new System.Diagnostics.UnreachableException("A multiRead reply is read with its header.");
+
+    protected override MultiGetDataReply ReadResult(in ReplyHeader header, ref JuteReader body, RequestContext context)
+    {
+        var results = new NodeDataResult[paths.Count];
+        var count = 0;
+        while (true)
+        {
+            var multiHeader = MultiHeader.Read(ref body);
+            if (multiHeader.Done)
+            {
+                break;
+            }
+            if (count >= paths.Count)
+            {
+                throw new ZooKeeperProtocolException($"Invalid ZooKeeper frame: multiRead reply holds more than the {paths.Count} reads sent.");
+            }
+            var path = paths[count];
+            results[count++] = (OpCode)multiHeader.Type switch
+            {
+                OpCode.GetData => new NodeDataResult(path, ZooKeeperErrorCode.Ok, body.ReadBuffer(), body.ReadStat()),
+                OpCode.Error => new NodeDataResult(path, ReadError(ref body), [], null),
+                _ => throw new ZooKeeperProtocolException($"Invalid ZooKeeper frame: unexpected multiRead result type {multiHeader.Type}."),
+            };
+        }
+        if (count != paths.Count)
+        {
+            throw new ZooKeeperProtocolException($"Invalid ZooKeeper frame: multiRead reply holds {count} results for {paths.Count} reads.");
+        }
+        return new MultiGetDataReply(results, header.Zxid);
+    }
+
+    private static ZooKeeperErrorCode ReadError(ref JuteReader body)
+    {
+        var error = (ZooKeeperErrorCode)body.ReadInt();
+        return error == ZooKeeperErrorCode.Ok
+            ? throw new ZooKeeperProtocolException("Invalid ZooKeeper frame: a multiRead error result without an error code.")
+            : error;
     }
 }
 
