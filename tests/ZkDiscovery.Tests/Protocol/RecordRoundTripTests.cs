@@ -180,6 +180,16 @@ public class RecordRoundTripTests
             Assert.Equal(["/chroot/p"], r.ReadStringVector());
             Assert.Equal(["/chroot/r"], r.ReadStringVector());
         }),
+        ["multiRead"] = (new MultiGetDataRequest(["/a", "/", "/b/c"]), (ref JuteReader r) =>
+        {
+            foreach (var path in new[] { "/chroot/a", "/chroot", "/chroot/b/c" })
+            {
+                Assert.Equal(new MultiHeader(4, false, -1), MultiHeader.Read(ref r));
+                Assert.Equal(path, r.ReadString());
+                Assert.False(r.ReadBool()); // the server ignores the watch flag; watches are armed with setWatches
+            }
+            Assert.Equal(new MultiHeader(-1, true, -1), MultiHeader.Read(ref r));
+        }),
         ["auth"] = (new AuthRequest(ZooKeeperAuthInfo.Digest("alice", "pw")), (ref JuteReader r) =>
         {
             Assert.Equal(0, r.ReadInt());
@@ -221,6 +231,29 @@ public class RecordRoundTripTests
                 w.WriteRaw(stat);
                 new MultiHeader(-1, true, -1).Write(w);
             }), result => Assert.Equal(["/m", "/a"], ((IReadOnlyList<MultiOperationResult>)result!).Select(r => r.Path))),
+            ["multiRead"] = (() => new MultiGetDataRequest(["/a", "/missing", "/b", "/secret"]), Encode(w =>
+            {
+                new MultiHeader(4, false, 0).Write(w);
+                w.WriteBuffer([7, 8]);
+                w.WriteRaw(stat);
+                new MultiHeader(-1, false, -101).Write(w);
+                w.WriteInt(-101);
+                new MultiHeader(4, false, 0).Write(w);
+                w.WriteNullBuffer();
+                w.WriteRaw(stat);
+                new MultiHeader(-1, false, -102).Write(w);
+                w.WriteInt(-102);
+                new MultiHeader(-1, true, -1).Write(w);
+            }), result =>
+            {
+                var reply = (MultiGetDataReply)result!;
+                Assert.Equal(["/a", "/missing", "/b", "/secret"], reply.Results.Select(r => r.Path));
+                Assert.Equal([ZooKeeperErrorCode.Ok, ZooKeeperErrorCode.NoNode, ZooKeeperErrorCode.Ok, ZooKeeperErrorCode.NoAuth], reply.Results.Select(r => r.Error));
+                Assert.Equal([7, 8], reply.Results[0].Data);
+                Assert.Equal([s_stat, null, s_stat, null], reply.Results.Select(r => r.Stat));
+                Assert.Empty(reply.Results[2].Data);
+                Assert.Equal(2, reply.Zxid); // Complete's reply header
+            }),
         };
     }
 
@@ -246,6 +279,7 @@ internal static class RequestTaskExtensions
         Request<int> r => Box(r.Task),
         Request<IReadOnlyList<ClientIdentity>> r => Box(r.Task),
         Request<IReadOnlyList<MultiOperationResult>> r => Box(r.Task),
+        Request<MultiGetDataReply> r => Box(r.Task),
         _ => throw new NotSupportedException(request.GetType().Name),
     };
 
