@@ -291,7 +291,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     /// A multiRead cannot leave watches, so with a <paramref name="watcher"/> the client arms them right after the read
     /// with one setWatches request relative to the zxid the read was answered at: a node changed or deleted in between
     /// fires at once, exactly as if the watch had been left by the read. When the call fails, some watches may be armed
-    /// and others not; read again.
+    /// and others not; read again. The whole reply is one frame: keep the data read per call well under
+    /// <see cref="ZooKeeperClientOptions.MaxFrameSize"/> (the server's jute.maxbuffer), since a larger reply breaks the
+    /// connection and the call fails with <see cref="ConnectionLossException"/>.
     /// </remarks>
     /// <param name="paths">The nodes to read, at least one; results come in the same order.</param>
     /// <param name="watcher">When given, called once on each node's next data change or deletion (or with <see cref="KeeperState.Expired"/>).</param>

@@ -264,4 +264,25 @@ public sealed class EndpointWatcherTests
         Assert.Equal(session, f.Reader.SessionId);
         Assert.Equal(["http://10.1.1.9/"], Uris(after));
     }
+
+    [Fact]
+    public async Task ProvidersTooLargeToReadInOneFrame_AreReadOneByOne()
+    {
+        // 100 providers of 12 KB each: one multiRead reply would be 1.2 MB, over the client's 1 MiB frame limit, and
+        // every such read drops the connection. The watcher gives batches up and reads each provider on its own.
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var padding = new string('p', 12 * 1024);
+        await using var f = await Fixture.StartAsync(cs, perProviderReads: false, async (w, root) =>
+        {
+            var creates = Enumerable.Range(1, 100).Select(i => w.CreateAsync($"{root}/providers/10.2.0.{i}:80", Json($"{{\"padding\":\"{padding}\"}}")));
+            await Task.WhenAll(creates);
+        });
+
+        var snapshot = await f.WaitAsync(s => s.Endpoints.Length == 100);
+
+        Assert.False(snapshot.IsStale);
+        Assert.All(snapshot.Endpoints, e => Assert.Equal(padding.Length, e.Properties["padding"]!.GetValue<string>().Length));
+        Assert.True(f.Watcher.PerProviderReads);
+        Assert.Single(f.Logs.Lines, l => l.Contains("reading each provider with its own request from now on", StringComparison.Ordinal));
+    }
 }

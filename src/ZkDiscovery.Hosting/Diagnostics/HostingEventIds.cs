@@ -30,6 +30,7 @@ internal static class HostingEventIds
     public const int DiscoveryProviderUnreadable = 5205;
     public const int DiscoveryProviderData = 5206;
     public const int DiscoveryPerProviderReads = 5207;
+    public const int DiscoveryBatchReadsAbandoned = 5208;
     public const int HttpEndpointFailed = 5210;
 
     // 5300-5349: the client in the host.

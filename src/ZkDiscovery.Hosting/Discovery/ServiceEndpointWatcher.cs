@@ -18,8 +18,8 @@ namespace ZkDiscovery.Hosting.Discovery;
 /// <para>
 /// One loop per service does all the work, so snapshots are built one at a time and in order. The providers' data is
 /// read in batches with <see cref="ZooKeeperClient.GetDataManyAsync"/> (multiRead, ZooKeeper 3.6+), which leaves a
-/// one-shot data watch on each provider, all sharing one watcher: a thousand new providers cost ten requests, not a
-/// thousand, which matters because the server spends most of its time per request, not per node. On an older server
+/// one-shot data watch on each provider, all sharing one watcher: a thousand new providers cost ten multiReads, not a
+/// thousand requests, which matters because the server spends most of its time per request, not per node. On an older server
 /// each provider is read with its own pipelined <c>getData</c> and watch. A provider whose data holds property links
 /// (<c>NAME =&gt;</c>) gets a <see cref="LiveProperties"/> view, which follows and watches the link targets.
 /// </para>
@@ -38,8 +38,12 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     /// <summary>How many provider reads are in flight at once when each provider is read on its own.</summary>
     private const int ReadsInFlight = 512;
 
-    /// <summary>How many providers one multiRead request reads (replies stay far below jute.maxbuffer).</summary>
-    private const int ReadsPerBatch = 200;
+    /// <summary>How many providers one multiRead request reads: the reply must fit in one frame (jute.maxbuffer, 1 MiB by
+    /// default), which leaves room for 10 KiB of data per provider; registration nodes hold well under 1 KiB.</summary>
+    private const int ReadsPerBatch = 100;
+
+    /// <summary>Batch reads lost to connection drops in a row before this watcher reads each provider on its own.</summary>
+    private const int BatchLossesBeforeFallback = 2;
 
     private readonly ZooKeeperClient _client;
     private readonly ILoggerFactory _loggerFactory;
@@ -58,6 +62,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     private int _readAll;
     // Owned by the loop (read by the dispatcher, where staleness is harmless): true once the server turned multiRead down.
     private bool _perProviderReads;
+    private int _batchLosses;
     private CancellationTokenSource _changeSource = new();
     private ServiceEndpointSnapshot _snapshot;
     private LiveChildren? _view;
@@ -387,10 +392,19 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
                 }
             }
         }
-        if (lost is not null)
+        if (lost is null)
         {
-            // Not connected: the next Connected state (or a watch) reads the rest.
-            Log.LoadFailed(_logger, ServiceName, ServicePath, lost.Message);
+            _batchLosses = 0;
+            return;
+        }
+        // Not connected: the next Connected state (or a watch) reads the rest. A reply too large for one frame (providers
+        // holding a lot of data) also ends in a dropped connection, every time: after a few such losses in a row, read
+        // each provider with its own request, whose reply is as large as one node's data can be.
+        Log.LoadFailed(_logger, ServiceName, ServicePath, lost.Message);
+        if (lost is ConnectionLossException && ++_batchLosses >= BatchLossesBeforeFallback)
+        {
+            Log.BatchReadsAbandoned(_logger, ServiceName, ServicePath, _batchLosses);
+            _perProviderReads = true;
         }
     }
 
@@ -727,6 +741,9 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryPerProviderReads, Level = LogLevel.Information, Message = "The server cannot read the providers of {ServiceName} at {ServicePath} in bulk (multiRead needs ZooKeeper 3.6+): reading each provider with its own request.")]
         public static partial void PerProviderReads(ILogger logger, string serviceName, string servicePath);
+
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryBatchReadsAbandoned, Level = LogLevel.Warning, Message = "Reading the providers of {ServiceName} at {ServicePath} in batches lost the connection {Count} times in a row (a reply larger than the frame limit does that); reading each provider with its own request from now on.")]
+        public static partial void BatchReadsAbandoned(ILogger logger, string serviceName, string servicePath, int count);
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderData, Level = LogLevel.Warning, Message = "{Path} (service {ServiceName}): {Warning}; read as string_value.")]
         public static partial void ProviderDataWarning(ILogger logger, string path, string serviceName, string warning);
