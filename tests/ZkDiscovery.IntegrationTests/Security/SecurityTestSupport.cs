@@ -10,8 +10,9 @@ using ZkDiscovery.Testing;
 namespace ZkDiscovery.IntegrationTests.Security;
 
 /// <summary>
-/// Certificates made at test time (a CA, a server certificate for 127.0.0.1/localhost, a client certificate), written
-/// as PEM files into a temporary directory deleted on dispose, plus servers with a TLS port or SASL configured.
+/// Certificates made at test time (a CA, a server certificate for 127.0.0.1/localhost or for a chosen DNS name, a
+/// client certificate), written as PEM files into a temporary directory deleted on dispose, plus servers with a TLS
+/// port or SASL configured.
 /// </summary>
 public sealed class TestCertificates : IDisposable
 {
@@ -32,7 +33,8 @@ public sealed class TestCertificates : IDisposable
 
     public X509Certificate2 ServerCertificate { get; private set; } = null!;
 
-    public static TestCertificates Create()
+    /// <summary>Makes the certificates; the server's names 127.0.0.1 and localhost, or only <paramref name="serverDnsName"/> when given.</summary>
+    public static TestCertificates Create(string? serverDnsName = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "zkd-tls-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
@@ -40,7 +42,9 @@ public sealed class TestCertificates : IDisposable
         using var ca = CreateCa("CN=ZkDiscovery Test CA");
         using var other = CreateCa("CN=ZkDiscovery Unrelated CA");
         using var serverKey = RSA.Create(2048);
-        var server = Issue(ca, serverKey, "CN=localhost", serverAuth: true, san: true);
+        var server = serverDnsName is null
+            ? Issue(ca, serverKey, "CN=localhost", serverAuth: true, san: true)
+            : Issue(ca, serverKey, "CN=" + serverDnsName, serverAuth: true, san: true, dnsName: serverDnsName);
         using var clientKey = RSA.Create(2048);
         using var client = Issue(ca, clientKey, "CN=zkd-client", serverAuth: false, san: false);
 
@@ -64,7 +68,7 @@ public sealed class TestCertificates : IDisposable
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(60));
     }
 
-    private static X509Certificate2 Issue(X509Certificate2 ca, RSA key, string subject, bool serverAuth, bool san)
+    private static X509Certificate2 Issue(X509Certificate2 ca, RSA key, string subject, bool serverAuth, bool san, string? dnsName = null)
     {
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
@@ -79,8 +83,15 @@ public sealed class TestCertificates : IDisposable
         if (san)
         {
             var names = new SubjectAlternativeNameBuilder();
-            names.AddIpAddress(IPAddress.Loopback);
-            names.AddDnsName("localhost");
+            if (dnsName is null)
+            {
+                names.AddIpAddress(IPAddress.Loopback);
+                names.AddDnsName("localhost");
+            }
+            else
+            {
+                names.AddDnsName(dnsName);
+            }
             request.CertificateExtensions.Add(names.Build());
         }
         var serial = RandomNumberGenerator.GetBytes(12);
@@ -128,15 +139,36 @@ public static class SecureZooKeeper
     /// <summary>Starts a server with SASL DIGEST-MD5 for the users given (JAAS DigestLoginModule).</summary>
     public static Task<ZooKeeperTestServer> StartSaslAsync(string jaasDirectory, IReadOnlyDictionary<string, string> users, Action<ZooKeeperTestServerOptions>? configure = null)
     {
+        var configureSasl = SaslConfiguration(jaasDirectory, users);
+        return FreshZooKeeper.StartAsync(options =>
+        {
+            configureSasl(options);
+            configure?.Invoke(options);
+        });
+    }
+
+    /// <summary>Starts a server with a TLS port and SASL DIGEST-MD5 for the users given; returns the server and the TLS connection string.</summary>
+    public static Task<(ZooKeeperTestServer Server, string TlsConnectionString)> StartTlsSaslAsync(TestCertificates certificates, string jaasDirectory, IReadOnlyDictionary<string, string> users, Action<ZooKeeperTestServerOptions>? configure = null)
+    {
+        var configureSasl = SaslConfiguration(jaasDirectory, users);
+        return StartTlsAsync(certificates, options =>
+        {
+            configureSasl(options);
+            configure?.Invoke(options);
+        });
+    }
+
+    /// <summary>Writes the JAAS file (server section, DigestLoginModule) and returns the server options that use it.</summary>
+    private static Action<ZooKeeperTestServerOptions> SaslConfiguration(string jaasDirectory, IReadOnlyDictionary<string, string> users)
+    {
         var jaas = Path.Combine(jaasDirectory, "jaas.conf");
         var entries = string.Join(" ", users.Select(u => $"user_{u.Key}=\"{u.Value}\""));
         File.WriteAllText(jaas, "Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required " + entries + ";\n};\n");
-        return FreshZooKeeper.StartAsync(options =>
+        return options =>
         {
             options.ExtraConfigLines.Add("authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider");
             options.SystemProperties["java.security.auth.login.config"] = jaas;
-            configure?.Invoke(options);
-        });
+        };
     }
 
     public static string NettyCodecJar()
