@@ -71,19 +71,7 @@ public sealed class EndpointWatcherTests
             try
             {
                 await Watcher.Loaded.WaitAsync(cts.Token);
-                while (true)
-                {
-                    var snapshot = Watcher.Snapshot;
-                    if (predicate(snapshot))
-                    {
-                        return snapshot;
-                    }
-                    var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    using (snapshot.ChangeToken.RegisterChangeCallback(static s => ((TaskCompletionSource)s!).TrySetResult(), changed))
-                    {
-                        await changed.Task.WaitAsync(cts.Token);
-                    }
-                }
+                return await ZooKeeperWaits.WaitForSnapshotAsync(() => Watcher.Snapshot, predicate, cts.Token);
             }
             catch (OperationCanceledException ex)
             {

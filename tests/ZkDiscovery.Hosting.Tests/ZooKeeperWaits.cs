@@ -49,9 +49,15 @@ internal static class ZooKeeperWaits
     {
         using var cts = new CancellationTokenSource(Timeout);
         await resolver.GetSnapshotAsync(serviceName, cts.Token);
+        return await WaitForSnapshotAsync(() => resolver.GetSnapshot(serviceName), predicate, cts.Token);
+    }
+
+    /// <summary>Waits (on change tokens) until the snapshot <paramref name="current"/> returns satisfies <paramref name="predicate"/>.</summary>
+    public static async Task<ServiceEndpointSnapshot> WaitForSnapshotAsync(Func<ServiceEndpointSnapshot> current, Func<ServiceEndpointSnapshot, bool> predicate, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var snapshot = resolver.GetSnapshot(serviceName);
+            var snapshot = current();
             if (predicate(snapshot))
             {
                 return snapshot;
@@ -59,7 +65,7 @@ internal static class ZooKeeperWaits
             var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (snapshot.ChangeToken.RegisterChangeCallback(static s => ((TaskCompletionSource)s!).TrySetResult(), changed))
             {
-                await changed.Task.WaitAsync(cts.Token);
+                await changed.Task.WaitAsync(cancellationToken);
             }
         }
     }
