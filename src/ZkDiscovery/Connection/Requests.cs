@@ -52,13 +52,27 @@ internal interface IRequest
     void Complete(in ReplyHeader header, ref JuteReader body, RequestContext context);
 
     void Fail(Exception exception);
+
+    /// <summary>Where the request's outcome is published; set when it is queued.</summary>
+    CompletionQueue? Completions { get; set; }
+
+    /// <summary>Completes the task with the outcome set by <see cref="Complete"/> or <see cref="Fail"/>, running its continuations inline.</summary>
+    void Publish();
 }
 
-/// <summary>A request and its task: one object per call.</summary>
+/// <summary>
+/// A request and its task: one object per call. The task's continuations run where the outcome is published: on the
+/// session's <see cref="CompletionQueue"/>, never on the socket loops. <see cref="Complete"/> and <see cref="Fail"/>
+/// only record the outcome (the first one wins); <see cref="Publish"/> completes the task.
+/// </summary>
 internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
 {
+    private T? _result;
+    private Exception? _error;
+    private int _hasOutcome;
+
     protected Request(OpCode opCode, string? path)
-        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        : base(TaskCreationOptions.None)
     {
         OpCode = opCode;
         Path = path;
@@ -77,7 +91,9 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
 
     public virtual bool IsSpecial => false;
 
-    public bool IsCompleted => Task.IsCompleted;
+    public bool IsCompleted => Volatile.Read(ref _hasOutcome) != 0 || Task.IsCompleted;
+
+    public CompletionQueue? Completions { get; set; }
 
     public abstract void WriteBody(JuteWriter writer, RequestContext context);
 
@@ -95,10 +111,10 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
         }
         catch (MultiFailure failure)
         {
-            TrySetException(failure.Exception);
+            SetOutcome(default, failure.Exception);
             return;
         }
-        TrySetResult(result);
+        SetOutcome(result, null);
     }
 
     /// <summary>
@@ -114,7 +130,47 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
             retrier.Retry(this, transient, _retryToken);
             return;
         }
-        TrySetException(exception);
+        if (SetOutcome(default, exception))
+        {
+            if (Completions is { } completions)
+            {
+                completions.Post(this);
+            }
+            else
+            {
+                // Never queued, so nobody can wait on it inline here; keep the caller's thread out of continuations anyway.
+                ThreadPool.UnsafeQueueUserWorkItem(static request => request.Publish(), this, preferLocal: false);
+            }
+        }
+    }
+
+    public void Publish()
+    {
+        if (_error is { } error)
+        {
+            TrySetException(error);
+        }
+        else
+        {
+            TrySetResult(_result!);
+        }
+    }
+
+    /// <summary>Records the outcome of a reply (the read loop then queues the request for publishing).</summary>
+    protected void Resolve(T result) => SetOutcome(result, null);
+
+    /// <summary>Records a failed outcome of a reply (the read loop then queues the request for publishing).</summary>
+    protected void Reject(Exception error) => SetOutcome(default, error);
+
+    private bool SetOutcome(T? result, Exception? error)
+    {
+        if (Interlocked.CompareExchange(ref _hasOutcome, 1, 0) != 0)
+        {
+            return false;
+        }
+        _result = result;
+        _error = error;
+        return true;
     }
 
     /// <summary>Lets <see cref="Fail"/> hand transient failures to <paramref name="retrier"/>.</summary>
@@ -127,7 +183,7 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
     /// <summary>A fresh copy of this request, for a retry; only idempotent requests support it.</summary>
     public virtual Request<T> Renew() => throw new NotSupportedException($"{GetType().Name} is not retried automatically.");
 
-    protected virtual void OnError(ZooKeeperErrorCode code, RequestContext context) => TrySetException(ZooKeeperException.Create(code, Path));
+    protected virtual void OnError(ZooKeeperErrorCode code, RequestContext context) => Reject(ZooKeeperException.Create(code, Path));
 
     protected abstract T ReadResult(ref JuteReader body, RequestContext context);
 
@@ -219,7 +275,7 @@ internal sealed class ExistsRequest(string path, Action<WatchedEvent>? watcher) 
             {
                 context.Watches.AddExist(Path!, watcher);
             }
-            TrySetResult(null);
+            Resolve(null);
             return;
         }
         base.OnError(code, context);

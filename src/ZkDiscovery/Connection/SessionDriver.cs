@@ -25,6 +25,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private readonly List<ZooKeeperAuthInfo> _auth = [];
     private readonly List<Action<WatchedEvent>> _triggered = [];
     private readonly TlsConnector? _tls;
+    private readonly CompletionQueue _completions = new();
 
     private readonly object _queueLock = new();
     private List<IRequest> _queue = [];
@@ -90,6 +91,9 @@ internal sealed partial class SessionDriver : IAsyncDisposable
 
     public EventDispatcher Dispatcher => _dispatcher;
 
+    /// <summary>Where the outcomes of this session's requests are published.</summary>
+    public CompletionQueue Completions => _completions;
+
     public ConnectionState State
     {
         get
@@ -150,6 +154,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     public void Enqueue(IRequest request)
     {
         request.QueuedTimestamp = Stopwatch.GetTimestamp();
+        request.Completions = _completions;
         var wake = false;
         lock (_queueLock)
         {
@@ -163,7 +168,16 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         }
         if (wake)
         {
-            _writerSignal.Set();
+            if (_current is { HasRequestsInFlight: true })
+            {
+                // Replies are on their way, and their completions will queue more requests: let the writer run a
+                // moment later on the pool, so that it finds them together and sends them in one write.
+                ThreadPool.UnsafeQueueUserWorkItem(_writerSignal, preferLocal: true);
+            }
+            else
+            {
+                _writerSignal.Set();
+            }
         }
         if (_started == 0)
         {
@@ -293,6 +307,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         {
             _metrics.RequestFailed(request.OpCode, z2.Code);
         }
+        request.Completions ??= _completions;
         request.Fail(error);
     }
 
@@ -317,6 +332,8 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             _metrics.RequestCompleted(request.OpCode, header.Err, request.QueuedTimestamp);
         }
         request.Complete(header, ref body, Context);
+        // Published when the read loop has handled everything it read (see ZooKeeperConnection.ReadLoopAsync).
+        _completions.Add(request);
         if (header.Err == (int)ZooKeeperErrorCode.SessionExpired)
         {
             // The server says the session is gone; the next handshake confirms it and starts a new one.

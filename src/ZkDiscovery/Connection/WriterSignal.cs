@@ -9,7 +9,7 @@ namespace ZkDiscovery.Connection;
 /// Protocol: the writer arms it (under the queue lock) before waiting; whoever sees it armed (under the same lock)
 /// disarms it and calls <see cref="Set"/> after leaving the lock. At most one waiter at a time.
 /// </summary>
-internal sealed class WriterSignal : IValueTaskSource
+internal sealed class WriterSignal : IValueTaskSource, IThreadPoolWorkItem
 {
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
 
@@ -21,6 +21,9 @@ internal sealed class WriterSignal : IValueTaskSource
 
     /// <summary>Wakes the armed waiter.</summary>
     public void Set() => _core.SetResult(true);
+
+    /// <summary>Wakes the armed waiter from the thread pool (see <see cref="Set"/>).</summary>
+    void IThreadPoolWorkItem.Execute() => Set();
 
     void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
 

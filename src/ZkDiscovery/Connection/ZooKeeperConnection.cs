@@ -43,6 +43,9 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
 
     public bool IsBroken => _breakReason is not null;
 
+    /// <summary>True while requests written on this connection wait for their replies.</summary>
+    public bool HasRequestsInFlight => !_pending.IsEmpty;
+
     /// <summary>The negotiated TLS version and cipher, or null for a plain TCP connection.</summary>
     public string? TlsDescription => _stream is System.Net.Security.SslStream ssl ? $"{ssl.SslProtocol} {ssl.NegotiatedCipherSuite}" : null;
 
@@ -412,6 +415,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
             _ => _driver.NextXid(),
         };
         request.Xid = xid;
+        request.Completions ??= _driver.Completions;
         writer.WriteInt(xid);
         writer.WriteInt((int)request.OpCode);
         request.WriteBody(writer, _driver.Context);
@@ -466,6 +470,8 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
                     ProcessFrame(buffer.AsSpan(start + 4, length));
                     start += 4 + length;
                 }
+                // Everything read so far is handled: hand its replies to their callers in one go before waiting.
+                _driver.Completions.Flush();
                 if (start == end)
                 {
                     start = end = 0;
@@ -487,6 +493,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         }
         catch (Exception e)
         {
+            _driver.Completions.Flush();
             if (e is ZooKeeperProtocolException)
             {
                 _driver.OnProtocolError(this, e);
@@ -518,9 +525,10 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
                     auth?.Fail(new AuthFailedException(null, $"ZooKeeper server {Host} rejected the credentials ({(ZooKeeperErrorCode)header.Err})."));
                     SessionDriver.OnAuthFailed(this, (ZooKeeperErrorCode)header.Err);
                 }
-                else
+                else if (auth is not null)
                 {
-                    auth?.Complete(header, ref reader, _driver.Context);
+                    auth.Complete(header, ref reader, _driver.Context);
+                    _driver.Completions.Add(auth);
                 }
                 return;
             default:

@@ -194,6 +194,7 @@ internal sealed class FrameTarget : FuzzTarget
         {
             throw new FuzzFindingException($"{request.GetType().Name}.Complete returned without completing the request.");
         }
+        request.Publish();
         var fault = request switch
         {
             Request<bool> r => r.Task.Exception,

@@ -184,6 +184,44 @@ public class OperationsTests : ClientTestBase
     }
 
     [Fact]
+    public async Task Continuation_WaitingSynchronouslyForALaterReplyOfTheSameBurst_DoesNotDeadlock()
+    {
+        await Client.CreateAsync(Root + "/n", Bytes("v"));
+        const int Count = 200;
+        var tasks = new Task<NodeData>[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            tasks[i] = Client.GetDataAsync(Root + "/n");
+        }
+
+        // Runs where the first reply is published, and blocks there until the last reply, read in the same burst, arrives.
+        var sawLast = tasks[0].ContinueWith(_ => tasks[^1].Wait(Timeout), TaskContinuationOptions.ExecuteSynchronously);
+
+        Assert.True(await sawLast.WaitAsync(Timeout * 2), "the blocked continuation never saw the later reply");
+        Assert.All(await Task.WhenAll(tasks).WaitAsync(Timeout), d => Assert.Equal("v", Text(d.Data)));
+    }
+
+    [Fact]
+    public async Task Continuation_ThatBlocks_DoesNotHoldUpLaterRepliesOrWatchEvents()
+    {
+        await Client.CreateAsync(Root + "/n", Bytes("v"));
+        using var release = new ManualResetEventSlim();
+        var blocked = Client.GetDataAsync(Root + "/n").ContinueWith(_ => release.Wait(Timeout * 2), TaskContinuationOptions.ExecuteSynchronously);
+        var sink = new EventSink();
+
+        // While that continuation holds its thread, the session keeps reading replies and delivering events.
+        await Client.ExistsAsync(Root + "/n", sink.Watcher).WaitAsync(Timeout);
+        var writer = await ConnectAsync();
+        await writer.SetDataAsync(Root + "/n", Bytes("w")).WaitAsync(Timeout);
+        Assert.Equal(WatchEventType.NodeDataChanged, (await sink.NextAsync()).Type);
+        Assert.Equal("w", Text((await Client.GetDataAsync(Root + "/n").WaitAsync(Timeout)).Data));
+        Assert.False(blocked.IsCompleted);
+
+        release.Set();
+        Assert.True(await blocked.WaitAsync(Timeout));
+    }
+
+    [Fact]
     public async Task Multi_ThirdOperationFails_NothingChanges_AndEachResultIsReported()
     {
         await Client.CreateAsync(Root + "/existing", Bytes("old"));

@@ -196,6 +196,7 @@ public class JuteCodecTests
         var reader = new JuteReader(ReadOnlySpan<byte>.Empty);
 
         request.Complete(header, ref reader, context);
+        request.Publish();
 
         var noNode = await Assert.ThrowsAsync<NoNodeException>(() => request.Task);
         Assert.Equal("/a", noNode.Path);
@@ -211,6 +212,7 @@ public class JuteCodecTests
         var reader = new JuteReader(ReadOnlySpan<byte>.Empty);
 
         request.Complete(new ReplyHeader(1, 5, (int)ZooKeeperErrorCode.NoNode), ref reader, context);
+        request.Publish();
 
         Assert.Null(await request.Task);
         Assert.True(watches.Contains("/a", null, WatcherType.Data));
@@ -227,6 +229,7 @@ public class JuteCodecTests
         var reader = new JuteReader(writer.WrittenSpan);
 
         request.Complete(new ReplyHeader(1, 5, 0), ref reader, context);
+        request.Publish();
 
         Assert.Equal("/q-0000000007", (await request.Task).Path);
     }
@@ -245,7 +248,7 @@ public class JuteCodecTests
             var reader = new JuteReader(writer.WrittenSpan);
             request.Complete(new ReplyHeader(1, 5, 0), ref reader, context);
         });
-        Assert.False(request.Task.IsCompleted);
+        Assert.False(request.IsCompleted);
     }
 
     [Fact]
@@ -269,6 +272,7 @@ public class JuteCodecTests
         var reader = new JuteReader(writer.WrittenSpan);
 
         request.Complete(new ReplyHeader(1, 5, 0), ref reader, s_noChroot);
+        request.Publish();
 
         var error = Assert.IsType<MultiOperationException>(request.Task.Exception!.InnerException);
         Assert.Equal(2, error.FailedIndex);

@@ -131,7 +131,7 @@ public class MultiGetDataRequestTests
         var error = Assert.IsType<ZooKeeperProtocolException>(Record.Exception(() => Complete(request, body)));
 
         Assert.Contains("more than the 1 reads", error.Message, StringComparison.Ordinal);
-        Assert.False(request.Task.IsCompleted);
+        Assert.False(request.IsCompleted);
     }
 
     [Theory]
@@ -153,7 +153,7 @@ public class MultiGetDataRequestTests
         var error = Assert.IsType<ZooKeeperProtocolException>(Record.Exception(() => Complete(request, body)));
 
         Assert.Contains($"{results} results for 3 reads", error.Message, StringComparison.Ordinal);
-        Assert.False(request.Task.IsCompleted);
+        Assert.False(request.IsCompleted);
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public class MultiGetDataRequestTests
         var error = Assert.IsType<ZooKeeperProtocolException>(Record.Exception(() => Complete(request, body)));
 
         Assert.Contains("without an error code", error.Message, StringComparison.Ordinal);
-        Assert.False(request.Task.IsCompleted);
+        Assert.False(request.IsCompleted);
     }
 
     [Theory]
@@ -192,7 +192,7 @@ public class MultiGetDataRequestTests
         var error = Assert.IsType<ZooKeeperProtocolException>(Record.Exception(() => Complete(request, body)));
 
         Assert.Contains($"result type {type}", error.Message, StringComparison.Ordinal);
-        Assert.False(request.Task.IsCompleted);
+        Assert.False(request.IsCompleted);
     }
 
     [Fact]
@@ -203,6 +203,7 @@ public class MultiGetDataRequestTests
         var reader = new JuteReader(ReadOnlySpan<byte>.Empty);
 
         request.Complete(new ReplyHeader(1, 2, (int)ZooKeeperErrorCode.Unimplemented), ref reader, NoChroot());
+        request.Publish();
 
         var error = await Assert.ThrowsAsync<UnimplementedException>(() => request.Task);
         Assert.Equal("/a", error.Path);
@@ -236,6 +237,7 @@ public class MultiGetDataRequestTests
     {
         var reader = new JuteReader(body);
         request.Complete(new ReplyHeader(1, zxid, 0), ref reader, NoChroot());
+        request.Publish();
     }
 
     private static void Data(JuteWriter w, byte[] data)

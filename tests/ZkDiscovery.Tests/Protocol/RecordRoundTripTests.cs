@@ -97,6 +97,7 @@ public class RecordRoundTripTests
     {
         var reader = new JuteReader(body);
         request.Complete(new ReplyHeader(1, 2, 0), ref reader, s_context);
+        request.Publish();
     }
 
     private delegate void Check(ref JuteReader reader);

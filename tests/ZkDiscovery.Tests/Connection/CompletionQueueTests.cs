@@ -1,0 +1,149 @@
+using ZkDiscovery.Connection;
+using ZkDiscovery.Protocol;
+
+namespace ZkDiscovery.Tests.Connection;
+
+/// <summary>
+/// The completion queue publishes request outcomes off the caller's thread, in order, and does not let one blocked
+/// continuation hold up the others (the case <c>await a; b.Wait();</c> with both replies read at once).
+/// </summary>
+public class CompletionQueueTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task PublishesInTheOrderAdded_WhenContinuationsReturnQuickly()
+    {
+        // Watchdog off: ordering only holds while no continuation stalls, and a loaded test machine may pause a thread.
+        var queue = new CompletionQueue(Timeout.InfiniteTimeSpan);
+        var requests = Enumerable.Range(0, 1000).Select(i => new TestRequest(i)).ToArray();
+        var order = new List<int>();
+        var continuations = requests.Select(r => r.Task.ContinueWith(t => order.Add(t.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)).ToArray();
+
+        foreach (var request in requests)
+        {
+            request.SetOutcome(queue);
+        }
+        queue.Flush();
+        await Task.WhenAll(continuations).WaitAsync(s_timeout);
+
+        Assert.Equal(Enumerable.Range(0, 1000), order);
+    }
+
+    [Fact]
+    public async Task Post_ReturnsBeforeTheContinuationRuns()
+    {
+        var queue = new CompletionQueue();
+        using var posted = new ManualResetEventSlim();
+        var request = new TestRequest(1) { Completions = queue };
+        var continuation = request.Task.ContinueWith(_ => posted.Wait(s_timeout), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        request.Fail(new InvalidOperationException("boom"));
+        posted.Set();
+
+        Assert.True(await continuation.WaitAsync(s_timeout), "The continuation ran on the thread that failed the request.");
+        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => request.Task)).Message);
+    }
+
+    [Fact]
+    public async Task ContinuationBlockedOnALaterRequestOfTheSameBatch_DoesNotDeadlock()
+    {
+        var queue = new CompletionQueue(TimeSpan.FromMilliseconds(5));
+        var first = new TestRequest(1);
+        var later = Enumerable.Range(2, 50).Select(i => new TestRequest(i)).ToArray();
+        // a.ContinueWith(_ => b.Wait()): b is published after a, by the same publisher unless the watchdog steps in.
+        var blocked = first.Task.ContinueWith(_ => later[^1].Task.Wait(s_timeout), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        first.SetOutcome(queue);
+        foreach (var request in later)
+        {
+            request.SetOutcome(queue);
+        }
+        queue.Flush();
+
+        Assert.True(await blocked.WaitAsync(s_timeout), "The later request was never published while the first one's continuation waited for it.");
+        Assert.All(later, r => Assert.True(r.Task.IsCompletedSuccessfully));
+    }
+
+    [Fact]
+    public async Task RequestsAddedWhileAContinuationBlocks_ArePublishedToo()
+    {
+        var queue = new CompletionQueue(TimeSpan.FromMilliseconds(5));
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var slow = new TestRequest(0);
+        var slowDone = slow.Task.ContinueWith(_ =>
+        {
+            entered.Set();
+            return release.Wait(s_timeout);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        slow.SetOutcome(queue);
+        queue.Flush();
+        Assert.True(entered.Wait(s_timeout));
+
+        // The publisher is stuck in the slow continuation; these arrive afterwards, one flush each.
+        var later = Enumerable.Range(1, 20).Select(i => new TestRequest(i)).ToArray();
+        foreach (var request in later)
+        {
+            request.SetOutcome(queue);
+            queue.Flush();
+        }
+
+        await Task.WhenAll(later.Select(r => r.Task)).WaitAsync(s_timeout);
+        release.Set();
+        Assert.True(await slowDone.WaitAsync(s_timeout));
+    }
+
+    [Fact]
+    public async Task ConcurrentPosts_EveryRequestIsPublishedOnce()
+    {
+        var queue = new CompletionQueue();
+        const int Threads = 8;
+        const int PerThread = 5000;
+        var published = 0;
+        var requests = Enumerable.Range(0, Threads * PerThread).Select(i => new TestRequest(i) { Completions = queue }).ToArray();
+        var continuations = requests.Select(r => r.Task.ContinueWith(_ => Interlocked.Increment(ref published), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)).ToArray();
+
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
+        {
+            for (var i = t * PerThread; i < (t + 1) * PerThread; i++)
+            {
+                requests[i].Fail(new InvalidOperationException("x"));
+            }
+        })));
+        await Task.WhenAll(continuations).WaitAsync(s_timeout);
+
+        Assert.Equal(Threads * PerThread, Volatile.Read(ref published));
+        Assert.All(requests, r => Assert.True(r.Task.IsFaulted));
+    }
+
+    [Fact]
+    public async Task SecondOutcome_IsIgnored()
+    {
+        var queue = new CompletionQueue();
+        var request = new TestRequest(7) { Completions = queue };
+        request.SetOutcome(queue);
+        queue.Flush();
+
+        request.Fail(new InvalidOperationException("late"));
+
+        Assert.Equal(7, await request.Task.WaitAsync(s_timeout));
+        Assert.True(request.IsCompleted);
+    }
+
+    /// <summary>A request whose "reply" is its number; the outcome is set as the read loop would set it.</summary>
+    private sealed class TestRequest(int value) : Request<int>(OpCode.Exists, "/test")
+    {
+        public void SetOutcome(CompletionQueue queue)
+        {
+            Resolve(value);
+            queue.Add(this);
+        }
+
+        public override void WriteBody(JuteWriter writer, RequestContext context)
+        {
+        }
+
+        protected override int ReadResult(ref JuteReader body, RequestContext context) => value;
+    }
+}
