@@ -261,7 +261,14 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         return new ConfigurationReadResult(ConfigurationReadStatus.Interrupted, null, error, new HashSet<string>(StringComparer.Ordinal));
     }
 
-    private void StartLoop() => _loop = Task.Run(() => RunAsync(_stop.Token));
+    private void StartLoop()
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            // The loop outlives the call that built the configuration: it must not carry that call's AsyncLocals.
+            _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        }
+    }
 
     private void OnWatch(WatchedEvent e)
     {

@@ -147,7 +147,11 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         }
         Addresses = chosen;
         _client.StateChanged += OnStateChanged;
-        _run = Task.Run(() => RunAsync(chosen, _stop.Token), CancellationToken.None);
+        using (ExecutionContext.SuppressFlow())
+        {
+            // The registration outlives the host's start: its loop must not carry StartAsync's AsyncLocals.
+            _run = Task.Run(() => RunAsync(chosen, _stop.Token), CancellationToken.None);
+        }
         return Task.CompletedTask;
     }
 

@@ -21,7 +21,11 @@ internal sealed partial class EventDispatcher
     {
         _logger = logger;
         _stateHandler = stateHandler;
-        _loop = Task.Run(RunAsync);
+        using (ExecutionContext.SuppressFlow())
+        {
+            // Watchers run here: they must not see the AsyncLocals (log scopes, Activity.Current) of whoever created the client.
+            _loop = Task.Run(RunAsync);
+        }
     }
 
     /// <summary>True when the calling code runs inside one of this dispatcher's callbacks.</summary>

@@ -122,7 +122,11 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            _loop = Task.Run(RunAsync);
+            using (ExecutionContext.SuppressFlow())
+            {
+                // The session's loops outlive the call that started them: they must not carry its AsyncLocals along.
+                _loop = Task.Run(RunAsync);
+            }
         }
     }
 

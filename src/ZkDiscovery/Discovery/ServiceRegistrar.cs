@@ -58,7 +58,11 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         _logger = (ILogger?)loggerFactory?.CreateLogger<ServiceRegistrar>() ?? NullLogger.Instance;
         _machineAddresses = machineAddresses;
         _client.StateChanged += OnStateChanged;
-        _loop = RunAsync(_stop.Token);
+        using (ExecutionContext.SuppressFlow())
+        {
+            // The loop outlives its creator: it must not carry the creator's AsyncLocals (log scopes, Activity.Current).
+            _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        }
     }
 
     /// <summary>

@@ -125,7 +125,11 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
             await RemoveWatchesAsync(context.Watched).ConfigureAwait(false);
             throw;
         }
-        _loop = RunAsync(_stop.Token);
+        using (ExecutionContext.SuppressFlow())
+        {
+            // Subscribers' callbacks run on this loop: they must not see the AsyncLocals of whoever opened the view.
+            _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        }
     }
 
     public IDisposable Subscribe(Action<TView> callback)

@@ -242,7 +242,9 @@ public sealed class ChaosTests(EnsembleFixture fixture, ITestOutputHelper output
                 Assert.Empty(missing);
                 Assert.Empty(wrongValue);
                 Assert.Equal(0, load.ReadMismatches);
-                Assert.True(acknowledged.Count > 200, $"The load made only {acknowledged.Count} writes.");
+                // A sanity bound that the load ran through the faults (it is paced by them: 190-300 writes here, fewer
+                // when other test assemblies share the two cores), not a throughput check.
+                Assert.True(acknowledged.Count > 100, $"The load made only {acknowledged.Count} writes.");
                 Assert.Equal(finalSeq, configuration.Monitor.CurrentValue.Seq);
             }
             finally

@@ -20,6 +20,20 @@ public class WatchTests : ClientTestBase
     }
 
     [Fact]
+    public async Task Watcher_DoesNotSeeTheAsyncLocalsOfTheCodeThatCreatedTheClient()
+    {
+        var ambient = new AsyncLocal<string?> { Value = "creator" };
+        var client = await ConnectAsync();
+        ambient.Value = null;
+        var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        Assert.Null(await client.ExistsAsync(Root + "/x", _ => seen.TrySetResult(ambient.Value)));
+        await Client.CreateAsync(Root + "/x");
+
+        Assert.Null(await seen.Task.WaitAsync(Timeout));
+    }
+
+    [Fact]
     public async Task ExistsWatch_OnMissingNode_FiresOnCreate()
     {
         var events = new EventSink();
