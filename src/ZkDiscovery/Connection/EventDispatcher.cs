@@ -21,11 +21,7 @@ internal sealed partial class EventDispatcher
     {
         _logger = logger;
         _stateHandler = stateHandler;
-        using (ExecutionContext.SuppressFlow())
-        {
-            // Watchers run here: they must not see the AsyncLocals (log scopes, Activity.Current) of whoever created the client.
-            _loop = Task.Run(RunAsync);
-        }
+        _loop = BackgroundLoop.Start(RunAsync);
     }
 
     /// <summary>True when the calling code runs inside one of this dispatcher's callbacks.</summary>

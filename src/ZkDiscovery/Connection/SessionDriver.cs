@@ -122,11 +122,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            using (ExecutionContext.SuppressFlow())
-            {
-                // The session's loops outlive the call that started them: they must not carry its AsyncLocals along.
-                _loop = Task.Run(RunAsync);
-            }
+            _loop = BackgroundLoop.Start(RunAsync);
         }
     }
 

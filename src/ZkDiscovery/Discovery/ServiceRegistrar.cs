@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZkDiscovery.Connection;
 using ZkDiscovery.Nodes;
 
 namespace ZkDiscovery.Discovery;
@@ -58,11 +59,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         _logger = (ILogger?)loggerFactory?.CreateLogger<ServiceRegistrar>() ?? NullLogger.Instance;
         _machineAddresses = machineAddresses;
         _client.StateChanged += OnStateChanged;
-        using (ExecutionContext.SuppressFlow())
-        {
-            // The loop outlives its creator: it must not carry the creator's AsyncLocals (log scopes, Activity.Current).
-            _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
-        }
+        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using ZkDiscovery.Connection;
 
 namespace ZkDiscovery.Nodes;
 
@@ -125,11 +126,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
             await RemoveWatchesAsync(context.Watched).ConfigureAwait(false);
             throw;
         }
-        using (ExecutionContext.SuppressFlow())
-        {
-            // Subscribers' callbacks run on this loop: they must not see the AsyncLocals of whoever opened the view.
-            _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
-        }
+        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
     }
 
     public IDisposable Subscribe(Action<TView> callback)
