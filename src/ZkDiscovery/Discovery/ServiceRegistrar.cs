@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZkDiscovery.Connection;
+using ZkDiscovery.Diagnostics;
 using ZkDiscovery.Nodes;
 
 namespace ZkDiscovery.Discovery;
@@ -133,6 +134,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             Log.WildcardExpanded(_logger, host, registration.AddressList);
         }
 
+        using var activity = StartActivity(ZooKeeperActivitySource.RegisterSpan, registration);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -153,6 +155,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             {
                 Remove(registration);
                 registration.MarkUnregistered();
+                TraceFailed(activity, ex);
                 if (ex is not OperationCanceledException)
                 {
                     Log.RegistrationFailed(_logger, servicePath, registration.AddressList, ex);
@@ -166,6 +169,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             _gate.Release();
         }
         Log.Registered(_logger, servicePath, registration.AddressList, _client.SessionId);
+        TraceRegistered(activity);
         return registration;
     }
 
@@ -320,15 +324,18 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             Log.Recreating(_logger, registrations.Count, _client.SessionId);
             foreach (var registration in registrations)
             {
+                using var activity = StartActivity(ZooKeeperActivitySource.ReregisterSpan, registration);
                 try
                 {
                     await EnsureNodesAsync(registration, cancellationToken).ConfigureAwait(false);
                     Log.Recreated(_logger, registration.ServicePath, registration.AddressList, _client.SessionId);
+                    TraceRegistered(activity);
                 }
                 catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
                 {
                     // Tried again when the client next connects.
                     _recreateFailed = true;
+                    TraceFailed(activity, ex);
                     Log.RegistrationFailed(_logger, registration.ServicePath, registration.AddressList, ex);
                 }
             }
