@@ -133,6 +133,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
 
     private async Task StartAsync()
     {
+        using var activity = ZooKeeperConfigurationActivitySource.Start(ZooKeeperConfigurationActivitySource.LoadSpan, Path);
         _lease = ZooKeeperClientPool.Acquire(_connectionString, _digest, _source.LoggerFactory, _time);
         var client = _lease.Client;
         client.StateChanged += _stateHandler;
@@ -146,11 +147,13 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         var snapshot = ReadSnapshot();
         Exception? failure;
         var result = await FirstReadAsync().ConfigureAwait(false);
+        ZooKeeperConfigurationActivitySource.Read(activity, result, _reader.NodesRead);
         switch (result.Status)
         {
             case ConfigurationReadStatus.Loaded:
                 _watched = new HashSet<string>(result.Watched, StringComparer.Ordinal);
                 Data = result.Data!;
+                ZooKeeperConfigurationActivitySource.KeysChanged(result.Data!.Count);
                 _status = ZooKeeperConfigurationStatus.Current;
                 WriteSnapshot(result.Data!);
                 Log.Loaded(_logger, Path, result.Data!.Count);
@@ -176,6 +179,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
                 break;
         }
 
+        ZooKeeperConfigurationActivitySource.Failed(activity, failure);
         var context = new ZooKeeperLoadExceptionContext(this, failure, isStartup: true, ignore: _source.Optional);
         _lastError = failure;
         _source.OnLoadException?.Invoke(context);
@@ -385,6 +389,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     /// <summary>Reads the tree once and applies a good result; returns whether the data changed and any failure to report.</summary>
     private async Task<(bool Changed, Exception? Failure)> ReadAndApplyAsync(CancellationToken cancellationToken)
     {
+        using var activity = ZooKeeperConfigurationActivitySource.Start(ZooKeeperConfigurationActivitySource.ReloadSpan, Path);
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -393,6 +398,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             var session = client.SessionId;
             var losses = Volatile.Read(ref _connectionLosses);
             var result = await _reader!.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ZooKeeperConfigurationActivitySource.Read(activity, result, _reader.NodesRead);
             if (result.Status == ConfigurationReadStatus.Interrupted || client.SessionId != session || Volatile.Read(ref _connectionLosses) != losses)
             {
                 _watched.UnionWith(result.Watched);
@@ -413,10 +419,11 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             {
                 // The tree changed during the read (its watch event has signalled): read again rather than publish a mix.
                 _discarded++;
+                ZooKeeperConfigurationActivitySource.Discarded(activity);
                 return (false, null);
             }
             _discarded = 0;
-            return Apply(result);
+            return ZooKeeperConfigurationActivitySource.Applied(activity, Apply(result));
         }
         finally
         {
@@ -446,6 +453,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         var previousStatus = _status;
         _lastError = null;
         var changes = ConfigurationChanges.Compute(Data, data);
+        ZooKeeperConfigurationActivitySource.KeysChanged(changes.Count);
         if (changes.Count == 0)
         {
             _status = ZooKeeperConfigurationStatus.Current;

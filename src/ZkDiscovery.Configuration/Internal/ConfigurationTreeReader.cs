@@ -55,6 +55,9 @@ internal sealed class ConfigurationTreeReader
         _childDepth = childDepth;
     }
 
+    /// <summary>How many existing nodes the last <see cref="ReadAsync"/> read (for traces).</summary>
+    public int NodesRead { get; private set; }
+
     /// <summary>Reads the tree once. Throws only for cancellation and a disposed client.</summary>
     public async Task<ConfigurationReadResult> ReadAsync(CancellationToken cancellationToken)
     {
@@ -87,6 +90,10 @@ internal sealed class ConfigurationTreeReader
             pass.Problems.Add(ex.Message.TrimEnd('.'));
             pass.FirstCause ??= ex;
             return new ConfigurationReadResult(ConfigurationReadStatus.Failed, null, pass.CreateError(_path), pass.Watched);
+        }
+        finally
+        {
+            NodesRead = pass.NodeCount;
         }
     }
 
@@ -204,6 +211,8 @@ internal sealed class ConfigurationTreeReader
         private readonly Dictionary<string, IReadOnlyList<string>?> _children = new(StringComparer.Ordinal);
 
         public HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
+
+        public int NodeCount => _nodes.Values.Count(static n => n is not null);
 
         public List<string> Problems { get; } = [];
 

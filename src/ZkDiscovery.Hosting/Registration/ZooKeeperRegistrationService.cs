@@ -269,6 +269,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
     {
         var properties = BuildProperties(address);
         var registrationOptions = new ServiceRegistrationOptions { Acl = _options.Acl };
+        using var activity = ZooKeeperHostingActivitySource.StartRegistration(_servicePath, address.Name);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -278,10 +279,13 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
                     Log.Waiting(_logger, address.Name, _servicePath);
                 }
                 await _client.WaitUntilConnectedAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-                return await _registrar.RegisterAsync(_servicePath, address.Host, address.Port, properties, registrationOptions, cancellationToken).ConfigureAwait(false);
+                var registration = await _registrar.RegisterAsync(_servicePath, address.Host, address.Port, properties, registrationOptions, cancellationToken).ConfigureAwait(false);
+                ZooKeeperHostingActivitySource.Registered(activity, attempt, _client.SessionId);
+                return registration;
             }
             catch (Exception ex) when (ex is ZooKeeperException or InvalidOperationException or ArgumentException && !cancellationToken.IsCancellationRequested)
             {
+                ZooKeeperHostingActivitySource.RegistrationRetry(activity, attempt, ex);
                 Log.Retry(_logger, address.Name, _servicePath, attempt, _options.RetryDelay, ex.Message);
                 await Task.Delay(_options.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
             }
@@ -429,7 +433,14 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
             return;
         }
 
-        await registration.UpdateAsync(registration.Properties, cancellationToken).ConfigureAwait(false);
+        using var activity = ZooKeeperHostingActivitySource.StartRepair(_servicePath, path, problem);
+        try
+        {
+            await registration.UpdateAsync(registration.Properties, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ZooKeeperHostingActivitySource.Failed(activity, ex))
+        {
+        }
         entry.VerifiedSession = _client.SessionId;
         _metrics.Reregistered(_servicePath, problem);
         Log.Repaired(_logger, path, problem, _client.SessionId);
