@@ -3,10 +3,12 @@
 //
 //   ./eng/run-sample.sh --urls http://127.0.0.1:0        (imports samples/WebApi/fooservice.tree when /fooservice is missing)
 //   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
+//   ./eng/run-sample.sh --urls http://127.0.0.1:0 --Traces:Console=true   (or Traces__Console=true): spans on the console
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 using WebApi;
 using ZkDiscovery;
 using ZkDiscovery.Hosting.Discovery;
@@ -32,6 +34,18 @@ builder.Services.AddZooKeeperRegistration(o => o.ServicePath ??= "/fooservice/pr
 builder.Services.AddZooKeeperServiceDiscovery(o => o.Services.TryAdd("fooservice", "/fooservice/providers"));
 builder.Services.AddHttpClient("discovery").AddZooKeeperServiceDiscovery();
 builder.AddZooKeeper(); // + the "zookeeper" health check
+
+// Traces on the console when asked (Traces:Console=true). An app that already runs OpenTelemetry adds one line: the
+// AddSource(ZooKeeperTelemetry.ActivitySourceNames). The ASP.NET Core and HttpClient sources give the HTTP spans that
+// ZooKeeper spans made while serving a request sit under; registration and configuration reloads are traces of their own.
+// (The configuration's first load runs while the configuration is built, before OpenTelemetry starts: not traced here.)
+if (builder.Configuration.GetValue<bool>("Traces:Console"))
+{
+    builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+        .AddSource(ZooKeeperTelemetry.ActivitySourceNames)
+        .AddSource("Microsoft.AspNetCore", "System.Net.Http")
+        .AddConsoleExporter());
+}
 
 WebApplication app = builder.Build();
 
