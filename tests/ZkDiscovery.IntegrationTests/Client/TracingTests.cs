@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ZkDiscovery.IntegrationTests.Chaos;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 
 namespace ZkDiscovery.IntegrationTests.Client;
@@ -93,6 +94,29 @@ public sealed class TracingTests : ClientTestBase, IDisposable
             Assert.InRange(s.StartTimeUtc, issued.AddMilliseconds(-1), answered);
             Assert.InRange(s.StartTimeUtc + s.Duration, issued, answered.AddMilliseconds(1));
         });
+    }
+
+    [Fact]
+    public async Task ReadRetriedAfterConnectionLoss_IsOneSpanPerAttempt_UnderTheCallersActivity()
+    {
+        await Client.CreateAsync(Root + "/r", Bytes("x"));
+        await using var proxy = PartitionProxy.Start([(await SharedZooKeeper.GetAsync()).Port]);
+        var client = await ConnectAsync(connectionString: proxy.ConnectionString);
+        // The first getData of the node never reaches the server: the proxy closes the connection instead.
+        var cut = proxy.CutOn(r => r.OpCode == ProxiedRequest.GetData && r.Path == Root + "/r", RequestCut.DropRequest);
+
+        using var test = TraceCapture.StartTest();
+        Assert.Equal(Bytes("x"), (await client.GetDataAsync(Root + "/r")).Data);
+        await cut.Done.WaitAsync(Timeout);
+
+        var attempts = _traces.InTrace(test).Where(s => s.DisplayName == "get_data").OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.All(attempts, s => Assert.Equal(test.SpanId, s.ParentSpanId));
+        Assert.Equal(ActivityStatusCode.Error, attempts[0].Status);
+        Assert.Equal("ConnectionLoss", Tag(attempts[0], "error.type"));
+        Assert.Equal(ActivityStatusCode.Unset, attempts[1].Status);
+        Assert.Equal(Root + "/r", Tag(attempts[1], "zookeeper.path"));
+        Assert.Equal($"0x{client.SessionId:x}", Tag(attempts[1], "zookeeper.session.id"));
     }
 
     [Fact]
