@@ -14,6 +14,7 @@ namespace ZkDiscovery.Hosting.Discovery;
 public sealed class ServiceEndpointSnapshot
 {
     private ServiceEndpointSource? _source;
+    private SnapshotChangeToken? _providerToken;
 
     internal ServiceEndpointSnapshot(string serviceName, string servicePath, ImmutableArray<ZooKeeperServiceEndpoint> endpoints, bool isLoaded, bool pathExists, bool isStale, IChangeToken changeToken, DateTimeOffset updated)
     {
@@ -56,6 +57,18 @@ public sealed class ServiceEndpointSnapshot
 
     /// <summary>When this snapshot was made.</summary>
     public DateTimeOffset Updated { get; }
+
+    /// <summary>The change token handed to Microsoft.Extensions.ServiceDiscovery (created once per snapshot).</summary>
+    internal SnapshotChangeToken GetProviderToken(TimeProvider time)
+    {
+        var token = Volatile.Read(ref _providerToken);
+        if (token is null)
+        {
+            token = new SnapshotChangeToken(ChangeToken, time);
+            Volatile.Write(ref _providerToken, token);
+        }
+        return token;
+    }
 
     /// <summary>
     /// The snapshot as Microsoft.Extensions.ServiceDiscovery's <see cref="ServiceEndpointSource"/>, every endpoint

@@ -169,7 +169,7 @@ internal sealed partial class ZooKeeperServiceEndpointProviderFactory : IService
         private void Populate(IServiceEndpointBuilder endpoints, ServiceEndpointSnapshot snapshot)
         {
             // Always a token: ServiceDiscovery polls only when no provider gives one that calls back.
-            endpoints.AddChangeToken(new SnapshotChangeToken(snapshot.ChangeToken, factory._time));
+            endpoints.AddChangeToken(snapshot.GetProviderToken(factory._time));
             if (!snapshot.PathExists && !factory._resolver.IsConfigured(query.ServiceName))
             {
                 // Not a ZooKeeper service (yet): the pass-through provider, if any, answers; the token fires when the path appears.
