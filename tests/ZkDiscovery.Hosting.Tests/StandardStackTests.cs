@@ -433,6 +433,66 @@ public sealed class StandardStackTests(ITestOutputHelper output)
         Assert.Equal(Whoami(a), await http.GetStringAsync(new Uri("http://fooservice/whoami")));
     }
 
+    [Fact]
+    public async Task ProvidersCreatedAndDisposedByServiceDiscovery_ShareOneCache_AndSendNoRequests()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var servicePath = NewServicePath();
+        await using var a = await TestApps.StartAsync(cs, servicePath);
+        await TestApps.WaitRegisteredAsync(a);
+        using var consumer = await StartConsumerAsync(cs, new() { ["ZooKeeper:Discovery:Services:fooservice"] = servicePath });
+        var meterFactory = consumer.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        long requests = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meterFactory && instrument.Name == "zookeeper.client.requests")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "zookeeper.operation" && (string?)tag.Value != "ping")
+                {
+                    Interlocked.Add(ref requests, value);
+                }
+            }
+        });
+        listener.Start();
+        var resolver = consumer.Services.GetRequiredService<ServiceEndpointResolver>();
+        Assert.Single((await resolver.GetEndpointsAsync("http://fooservice", CancellationToken.None)).Endpoints);
+        var afterFirstLoad = Interlocked.Read(ref requests);
+        Assert.True(afterFirstLoad > 0, "The consumer's own client was not observed: the test proves nothing.");
+
+        // What ServiceDiscovery does for each new resolution pipeline and after its idle clean-up: create, populate, dispose.
+        var factory = consumer.Services.GetServices<IServiceEndpointProviderFactory>().OfType<ZooKeeperServiceEndpointProviderFactory>().Single();
+        Assert.True(ServiceEndpointQuery.TryParse("http://fooservice", out var query));
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True(factory.TryCreateProvider(query, out var provider));
+            var builder = new TestBuilder();
+            await provider.PopulateAsync(builder, CancellationToken.None);
+            Assert.Single(builder.Endpoints);
+            await provider.DisposeAsync();
+        }
+        Assert.Equal(afterFirstLoad, Interlocked.Read(ref requests));
+        Assert.Single((await resolver.GetEndpointsAsync("http://fooservice", CancellationToken.None)).Endpoints);
+    }
+
+    private sealed class TestBuilder : IServiceEndpointBuilder
+    {
+        public IList<ServiceEndpoint> Endpoints { get; } = [];
+
+        public Microsoft.AspNetCore.Http.Features.IFeatureCollection Features { get; } = new Microsoft.AspNetCore.Http.Features.FeatureCollection();
+
+        public void AddChangeToken(Microsoft.Extensions.Primitives.IChangeToken changeToken) => Assert.True(changeToken.ActiveChangeCallbacks);
+    }
+
     private static X509Certificate2 CreateCertificate()
     {
         using var key = RSA.Create(2048);
