@@ -133,6 +133,22 @@ public sealed class UnitTests
     }
 
     [Fact]
+    public void NoPublicType_SharesANameWithMicrosoftServiceDiscovery()
+    {
+        // Every type of Microsoft.Extensions.ServiceDiscovery, .Abstractions and .Yarp, public or not.
+        var theirs = new[] { typeof(ServiceEndpoint), typeof(ServiceEndpointResolver), typeof(Microsoft.Extensions.DependencyInjection.ServiceDiscoveryReverseProxyServiceCollectionExtensions) }
+            .Select(t => t.Assembly)
+            .Concat(AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name?.StartsWith("Microsoft.Extensions.ServiceDiscovery", StringComparison.Ordinal) == true))
+            .Distinct()
+            .SelectMany(a => a.GetTypes())
+            .Select(t => t.Name)
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("IServiceEndpointSelector", theirs); // Sanity: internal types are included.
+        var shared = typeof(ZooKeeperServiceEndpointResolver).Assembly.GetExportedTypes().Select(t => t.Name).Where(theirs.Contains).ToList();
+        Assert.True(shared.Count == 0, "Public types named like Microsoft.Extensions.ServiceDiscovery's: " + string.Join(", ", shared));
+    }
+
+    [Fact]
     public async Task AddZooKeeper_IsSafeTwice_AndValidatesOptionsAtStart()
     {
         var builder = Host.CreateApplicationBuilder();
