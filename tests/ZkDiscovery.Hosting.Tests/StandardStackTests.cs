@@ -53,6 +53,14 @@ public sealed class StandardStackTests(ITestOutputHelper output)
         return host;
     }
 
+    /// <summary>A real Kestrel instance registered under <paramref name="servicePath"/>, once its node exists.</summary>
+    private static async Task<WebApplication> StartInstanceAsync(string connectionString, string servicePath)
+    {
+        var app = await TestApps.StartAsync(connectionString, servicePath);
+        await TestApps.WaitRegisteredAsync(app);
+        return app;
+    }
+
     private static HttpClient Client(IHost host, string name = "std") => host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(name);
 
     private static async Task<HashSet<string>> AnswersAsync(HttpClient http, string url, int requests)
@@ -123,8 +131,7 @@ public sealed class StandardStackTests(ITestOutputHelper output)
         output.WriteLine($"Instance no longer chosen {removal.TotalMilliseconds:F1} ms after its node was deleted.");
 
         // An instance joining is chosen too; the one that left stays out.
-        await using var c = await TestApps.StartAsync(cs, servicePath);
-        await TestApps.WaitRegisteredAsync(c);
+        await using var c = await StartInstanceAsync(cs, servicePath);
         await ConvergeAsync(http, "http://fooservice/whoami", answer => answer == Whoami(c), consecutive: 1);
         Assert.DoesNotContain(Whoami(b), await AnswersAsync(http, "http://fooservice/whoami", 6));
     }
@@ -134,8 +141,7 @@ public sealed class StandardStackTests(ITestOutputHelper output)
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
         var servicePath = NewServicePath();
-        await using var a = await TestApps.StartAsync(cs, servicePath);
-        await TestApps.WaitRegisteredAsync(a);
+        await using var a = await StartInstanceAsync(cs, servicePath);
         // What zc.zk and kazoo users register: a bare HOST:PORT node holding {"pid": N}.
         var barePath = NewServicePath();
         await using (var writer = await ZooKeeperClient.ConnectAsync(cs))
@@ -357,8 +363,7 @@ public sealed class StandardStackTests(ITestOutputHelper output)
         await b.DisposeAsync();
         await ConvergeAsync(http, $"{http.BaseAddress}whoami", answer => answer == Whoami(a));
 
-        await using var c = await TestApps.StartAsync(cs, servicePath);
-        await TestApps.WaitRegisteredAsync(c);
+        await using var c = await StartInstanceAsync(cs, servicePath);
         await ConvergeAsync(http, $"{http.BaseAddress}whoami", answer => answer == Whoami(c), consecutive: 1);
     }
 
@@ -367,8 +372,7 @@ public sealed class StandardStackTests(ITestOutputHelper output)
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
         var servicePath = NewServicePath();
-        await using var alive = await TestApps.StartAsync(cs, servicePath);
-        await TestApps.WaitRegisteredAsync(alive);
+        await using var alive = await StartInstanceAsync(cs, servicePath);
         // An instance that died without deregistering (its node outlives it until its session expires).
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -413,8 +417,7 @@ public sealed class StandardStackTests(ITestOutputHelper output)
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
         var servicePath = NewServicePath();
-        await using var a = await TestApps.StartAsync(cs, servicePath);
-        await TestApps.WaitRegisteredAsync(a);
+        await using var a = await StartInstanceAsync(cs, servicePath);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
         // What an Aspire AppHost's WithReference(zookeeper) sets: ConnectionStrings__zookeeper only.
@@ -438,8 +441,7 @@ public sealed class StandardStackTests(ITestOutputHelper output)
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
         var servicePath = NewServicePath();
-        await using var a = await TestApps.StartAsync(cs, servicePath);
-        await TestApps.WaitRegisteredAsync(a);
+        await using var a = await StartInstanceAsync(cs, servicePath);
         using var consumer = await StartConsumerAsync(cs, new() { ["ZooKeeper:Discovery:Services:fooservice"] = servicePath });
         var meterFactory = consumer.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         long requests = 0;
