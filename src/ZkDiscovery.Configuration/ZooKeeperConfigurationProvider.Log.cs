@@ -13,7 +13,7 @@ public sealed partial class ZooKeeperConfigurationProvider
         [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.Loaded, Level = LogLevel.Information, Message = "The optional ZooKeeper configuration path {Path} does not exist: no keys until it is created.")]
         public static partial void NotFoundOptional(ILogger logger, string path);
 
-        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.Reloaded, Level = LogLevel.Information, Message = "Configuration from ZooKeeper path {Path} reloaded: {Added} keys added, {Changed} changed, {Removed} removed.")]
+        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.Reloaded, Level = LogLevel.Information, Message = "Configuration from ZooKeeper path {Path} reloaded: keys added {Added}, changed {Changed}, removed {Removed}.")]
         public static partial void Reloaded(ILogger logger, string path, int added, int changed, int removed);
 
         [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.ReloadedKeys, Level = LogLevel.Debug, Message = "Keys changed by the reload of ZooKeeper path {Path} (names only): {Keys}")]
