@@ -131,6 +131,51 @@ public sealed class ConfigurationHostTests
         await app.StopAsync();
     }
 
+    [Fact]
+    public async Task HealthCheck_RequiredNeverLoaded_Unhealthy_OptionalNotLoaded_Degraded_RegisteredOnce()
+    {
+        // Nothing listens on this port: both sources start without data (the required one because OnLoadException
+        // said to go on).
+        var port = FreePort();
+        using var configuration = (ConfigurationRoot)new ConfigurationBuilder()
+            .AddZooKeeper("/required", s =>
+            {
+                s.ConnectionString = $"127.0.0.1:{port}";
+                s.StartupTimeout = TimeSpan.FromMilliseconds(200);
+                s.OnLoadException = static c => c.Ignore = true;
+            })
+            .AddZooKeeper("/optional", s =>
+            {
+                s.ConnectionString = $"127.0.0.1:{port}";
+                s.StartupTimeout = TimeSpan.FromMilliseconds(200);
+                s.Optional = true;
+            })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddZooKeeper();
+        services.AddZooKeeperRegistration();
+        await using var provider = services.BuildServiceProvider();
+
+        var registrations = provider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+        Assert.Single(registrations, static r => r.Name == "zookeeper-configuration");
+        var entry = await CheckAsync(provider.GetRequiredService<HealthCheckService>());
+
+        Assert.Equal(HealthStatus.Unhealthy, entry.Status);
+        Assert.Contains("/required: required, never loaded (no keys) (Could not load configuration from ZooKeeper path /required", entry.Description, StringComparison.Ordinal);
+        Assert.Contains("/optional: optional, not loaded yet (no keys)", entry.Description, StringComparison.Ordinal);
+        Assert.Equal("NotLoaded", entry.Data["/required"]);
+        Assert.Equal("NotLoaded", entry.Data["/optional"]);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     private static Task<HealthReportEntry> CheckAsync(HealthCheckService health) =>
