@@ -26,11 +26,13 @@ builder.Configuration.AddZooKeeper("/fooservice");
 
 builder.Services.Configure<FooOptions>(builder.Configuration);
 
-// One shared ZooKeeper client (section "ZooKeeper"), registration as /fooservice/providers/HOST:PORT once Kestrel
-// has bound, discovery of services by name, and an HttpClient that resolves http://SERVICE/ through ZooKeeper.
+// One shared ZooKeeper client (section "ZooKeeper", or ConnectionStrings:zookeeper as an Aspire AppHost sets it),
+// registration as /fooservice/providers/HOST:PORT once Kestrel has bound, and discovery through the standard
+// Microsoft.Extensions.ServiceDiscovery stack: an HttpClient that resolves http://SERVICE/ to a live instance.
 builder.Services.AddZooKeeperRegistration(o => o.ServicePath ??= "/fooservice/providers");
-builder.Services.AddZooKeeperServiceDiscovery(o => o.Services.TryAdd("fooservice", "/fooservice/providers"));
-builder.Services.AddHttpClient("discovery").AddZooKeeperServiceDiscovery();
+builder.Services.AddServiceDiscovery();
+builder.Services.AddZooKeeperServiceEndpointProvider(o => o.Services.TryAdd("fooservice", "/fooservice/providers"));
+builder.Services.AddHttpClient("discovery").AddServiceDiscovery();
 builder.AddZooKeeper(); // + the "zookeeper" health check
 
 WebApplication app = builder.Build();

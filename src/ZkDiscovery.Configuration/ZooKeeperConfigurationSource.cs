@@ -21,6 +21,9 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
     /// <summary>The configuration key read for the digest credentials when <see cref="DigestCredentials"/> is not set.</summary>
     public const string DigestCredentialsKey = "ZooKeeper:DigestCredentials";
 
+    /// <summary>The configuration key read for <see cref="ConnectionName"/> when it is not set.</summary>
+    public const string ConnectionNameKey = "ZooKeeper:ConnectionName";
+
     /// <summary>The environment variable read for the connection string when neither the source nor the configuration give one.</summary>
     public const string ConnectionStringEnvironmentVariable = "ZOOKEEPER_CONNECTION_STRING";
 
@@ -29,11 +32,19 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
 
     /// <summary>
     /// The servers and optional chroot (<c>host1:2181,host2:2181/app</c>). When null: <c>ZooKeeper:ConnectionString</c>
-    /// from the configuration built so far, then the environment variable <c>ZOOKEEPER_CONNECTION_STRING</c>, then
-    /// <c>127.0.0.1:2181</c>.
+    /// from the configuration built so far, then <c>ConnectionStrings:{ConnectionName}</c> (as an Aspire AppHost sets
+    /// it), then the environment variable <c>ZOOKEEPER_CONNECTION_STRING</c>, then <c>127.0.0.1:2181</c>.
     /// </summary>
     /// <value>The default value is null.</value>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// The name of the connection string (<c>ConnectionStrings:{name}</c>) used when neither <see cref="ConnectionString"/>
+    /// nor <c>ZooKeeper:ConnectionString</c> is set. When null: <c>ZooKeeper:ConnectionName</c> from the configuration
+    /// built so far, else <c>zookeeper</c>.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public string? ConnectionName { get; set; }
 
     /// <summary>
     /// Digest credentials (<c>user:password</c>) for reading protected nodes. When null, <c>ZooKeeper:DigestCredentials</c>
@@ -132,9 +143,10 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         var digest = DigestCredentials;
         if (string.IsNullOrWhiteSpace(connectionString) || digest is null)
         {
-            var (configuredConnectionString, configuredDigest) = ReadEarlierConfiguration(builder);
+            var (configuredConnectionString, configuredDigest, namedConnectionString) = ReadEarlierConfiguration(builder);
             connectionString = !string.IsNullOrWhiteSpace(connectionString) ? connectionString
                 : !string.IsNullOrWhiteSpace(configuredConnectionString) ? configuredConnectionString
+                : !string.IsNullOrWhiteSpace(namedConnectionString) ? namedConnectionString
                 : Environment.GetEnvironmentVariable(ConnectionStringEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
                 : ZooKeeperDefaults.ConnectionString;
             digest ??= string.IsNullOrEmpty(configuredDigest) ? null : configuredDigest;
@@ -175,12 +187,12 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
     }
 
     /// <summary>The ZooKeeper settings in the configuration built before this source (other ZooKeeper sources left out).</summary>
-    private (string? ConnectionString, string? Digest) ReadEarlierConfiguration(IConfigurationBuilder builder)
+    private (string? ConnectionString, string? Digest, string? NamedConnectionString) ReadEarlierConfiguration(IConfigurationBuilder builder)
     {
         if (builder is IConfiguration configuration)
         {
             // ConfigurationManager: it holds what was added so far.
-            return (configuration[ConnectionStringKey], configuration[DigestCredentialsKey]);
+            return Read(configuration);
         }
         var index = builder.Sources.IndexOf(this);
         var earlier = new ConfigurationBuilder();
@@ -193,16 +205,24 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         }
         if (earlier.Sources.Count == 0)
         {
-            return (null, null);
+            return (null, null, null);
         }
         var root = earlier.Build();
         try
         {
-            return (root[ConnectionStringKey], root[DigestCredentialsKey]);
+            return Read(root);
         }
         finally
         {
             (root as IDisposable)?.Dispose();
+        }
+
+        (string?, string?, string?) Read(IConfiguration configuration)
+        {
+            var name = !string.IsNullOrWhiteSpace(ConnectionName) ? ConnectionName
+                : configuration[ConnectionNameKey] is { Length: > 0 } configuredName ? configuredName
+                : ZooKeeperDefaults.ConnectionName;
+            return (configuration[ConnectionStringKey], configuration[DigestCredentialsKey], configuration.GetConnectionString(name));
         }
     }
 }

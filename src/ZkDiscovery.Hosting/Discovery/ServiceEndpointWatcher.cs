@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -31,7 +29,7 @@ namespace ZkDiscovery.Hosting.Discovery;
 /// every provider is read (and watched) again.
 /// </para>
 /// </remarks>
-internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
+internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleSource
 {
     private static readonly object s_signal = new();
 
@@ -79,7 +77,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ServiceEndpointWatcher>();
         _time = time;
         _providerWatcher = OnProviderWatch;
-        _snapshot = new ServiceEndpointSnapshot(serviceName, servicePath, [], false, true, new CancellationChangeToken(_changeSource.Token), time.GetUtcNow());
+        _snapshot = new ServiceEndpointSnapshot(serviceName, servicePath, [], false, false, true, new CancellationChangeToken(_changeSource.Token), time.GetUtcNow());
     }
 
     public string ServiceName { get; }
@@ -87,6 +85,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     public string ServicePath { get; }
 
     public ServiceEndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    bool IStaleSource.IsStale => Snapshot.IsStale;
 
     /// <summary>Completes once the service path was read for the first time (with its endpoints, or none).</summary>
     public Task Loaded => _loaded.Task;
@@ -469,6 +469,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     private async Task<ZooKeeperException?> ApplyAsync(Provider provider, NodeData data, CancellationToken cancellationToken)
     {
         provider.NeedsRead = false;
+        provider.CreatedMs = data.Stat.Ctime;
         var stored = NodeProperties.Parse(data.Data);
         if (stored.ReadWarning is { } warning && provider.WarnedMzxid != data.Stat.Mzxid)
         {
@@ -597,7 +598,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
             {
                 continue;
             }
-            if (TryCreateEndpoint(path, name, properties, out var endpoint))
+            if (ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, name, properties, provider.CreatedMs, this, out var endpoint))
             {
                 if (provider.Endpoint is { } old)
                 {
@@ -617,47 +618,19 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         }
         var endpoints = builder.Count == builder.Capacity ? builder.MoveToImmutable() : builder.ToImmutable();
         var isStale = _client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly);
-        var same = previous.IsLoaded && previous.IsStale == isStale && previous.Endpoints.Length == endpoints.Length
+        var same = previous.IsLoaded && previous.IsStale == isStale && previous.PathExists == (_view is not null) && previous.Endpoints.Length == endpoints.Length
             && previous.Endpoints.AsSpan().SequenceEqual(endpoints.AsSpan());
         if (!same)
         {
             var oldSource = _changeSource;
             _changeSource = new CancellationTokenSource();
-            var snapshot = new ServiceEndpointSnapshot(ServiceName, ServicePath, endpoints, true, isStale, new CancellationChangeToken(_changeSource.Token), _time.GetUtcNow());
+            var snapshot = new ServiceEndpointSnapshot(ServiceName, ServicePath, endpoints, true, _view is not null, isStale, new CancellationChangeToken(_changeSource.Token), _time.GetUtcNow());
             Volatile.Write(ref _snapshot, snapshot);
             Log.Changed(_logger, ServiceName, ServicePath, endpoints.Length, isStale);
             // Consumers' callbacks run here, on this service's loop, after the new snapshot is visible.
             oldSource.Cancel();
         }
         _loaded.TrySetResult();
-    }
-
-    internal static bool TryCreateEndpoint(string path, string name, NodeProperties properties, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZooKeeperServiceEndpoint? endpoint)
-    {
-        endpoint = null;
-        Uri? uri = null;
-        if (properties.TryGetValue("uri", out var uriValue) && uriValue is JsonValue u && u.TryGetValue<string>(out var uriText)
-            && Uri.TryCreate(uriText, UriKind.Absolute, out var parsed) && !string.IsNullOrEmpty(parsed.Host))
-        {
-            uri = parsed;
-        }
-        if (uri is null)
-        {
-            var scheme = properties.TryGetValue("scheme", out var s) && s is JsonValue sv && sv.TryGetValue<string>(out var schemeText) && !string.IsNullOrWhiteSpace(schemeText)
-                ? schemeText.Trim()
-                : "http";
-            var colon = name.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(name.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-            {
-                return false;
-            }
-            if (!Uri.TryCreate($"{scheme}://{name}/", UriKind.Absolute, out uri))
-            {
-                return false;
-            }
-        }
-        endpoint = new ZooKeeperServiceEndpoint(path, name, uri, properties);
-        return true;
     }
 
     private async Task CloseViewAsync()
@@ -693,6 +666,9 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         public IDisposable? LinkedSubscription { get; set; }
 
         public long WarnedMzxid { get; set; } = -1;
+
+        /// <summary>When the node was created (its ctime, Unix ms), from its last read; 0 when not known.</summary>
+        public long CreatedMs { get; set; }
 
         public ZooKeeperServiceEndpoint? Endpoint { get; set; }
 
