@@ -2,7 +2,7 @@
 // discovery with an HttpClient that calls other instances by service name.
 //
 //   ./eng/run-sample.sh --urls http://127.0.0.1:0        (imports samples/WebApi/fooservice.tree when /fooservice is missing)
-//   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
+//   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/config/status ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -37,7 +37,7 @@ builder.AddZooKeeper(); // + the "zookeeper" health check
 
 WebApplication app = builder.Build();
 
-app.MapGet("/", () => "ZkDiscovery sample: /config /options /services/{name} /call/{name} /whoami /health");
+app.MapGet("/", () => "ZkDiscovery sample: /config /config/status /options /services/{name} /call/{name} /whoami /health");
 
 // Every key the ZooKeeper configuration provider(s) supply, with its current value.
 app.MapGet("/config", (IConfiguration configuration) =>
@@ -55,6 +55,12 @@ app.MapGet("/config", (IConfiguration configuration) =>
     }
     return Results.Json(result);
 });
+
+// The ZooKeeper configuration providers: path, status (Current, Stale, Snapshot, NotLoaded), last reload, last error,
+// and the node and links each key comes from (no values). Their log goes to the app's log without any wiring, and the
+// "zookeeper-configuration" health check (in /health) turns Degraded while one serves its last good values.
+var statusJson = new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+app.MapGet("/config/status", (IConfiguration configuration) => Results.Json(configuration.GetZooKeeperConfigurationReports(), statusJson));
 
 // The bound options, current as of the last reload (IOptionsMonitor).
 app.MapGet("/options", (IOptionsMonitor<FooOptions> options) => Results.Json(options.CurrentValue));

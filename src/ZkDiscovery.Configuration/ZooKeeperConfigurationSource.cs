@@ -111,8 +111,20 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
     /// <value>The default value is null.</value>
     public Action<ZooKeeperLoadExceptionContext>? OnLoadException { get; set; }
 
-    /// <summary>Where the provider (and the shared client it creates) logs; configuration is built before DI exists.</summary>
-    /// <value>The default value is null: nothing is logged.</value>
+    /// <summary>
+    /// What happens to the keys when the node is deleted after it was loaded: kept (the default, loudly logged) or
+    /// removed. See <see cref="ZooKeeperNodeDeletedBehavior"/>.
+    /// </summary>
+    /// <value>The default value is <see cref="ZooKeeperNodeDeletedBehavior.KeepLastValues"/>.</value>
+    public ZooKeeperNodeDeletedBehavior NodeDeletedBehavior { get; set; }
+
+    /// <summary>
+    /// Where the provider (and the shared client it creates) logs. Configuration is built before DI exists, so when this
+    /// is null the provider keeps its log events (a bounded number) until the hosting integration of ZkDiscovery.Hosting
+    /// (<c>AddZooKeeper()</c>, <c>AddZooKeeperRegistration()</c>, discovery) hands it the host's logging when the host
+    /// starts; they are written there then, in order, once.
+    /// </summary>
+    /// <value>The default value is null: the host's logging once the host starts; nothing without the hosting integration.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>The clock for delays and timeouts.</summary>
@@ -165,6 +177,10 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         if (ReloadDelay < TimeSpan.Zero)
         {
             throw new ArgumentException($"{nameof(ReloadDelay)} must not be negative.", nameof(ReloadDelay));
+        }
+        if (NodeDeletedBehavior is not (ZooKeeperNodeDeletedBehavior.KeepLastValues or ZooKeeperNodeDeletedBehavior.RemoveKeys))
+        {
+            throw new ArgumentException($"{nameof(NodeDeletedBehavior)} {NodeDeletedBehavior} is not a known value.", nameof(NodeDeletedBehavior));
         }
         ArgumentNullException.ThrowIfNull(TimeProvider);
         return path;

@@ -39,4 +39,5 @@ internal static class HostingEventIds
     // 5300-5349: the client in the host.
     public const int ClientStarting = 5300;
     public const int ClientStopping = 5301;
+    public const int ConfigurationLoggingAttached = 5302;
 }
