@@ -25,12 +25,18 @@ public static class ZooKeeperTelemetry
     /// </summary>
     public const string HostingActivitySourceName = "ZkDiscovery.Hosting";
 
-    /// <summary><c>ZkDiscovery.Configuration</c>: the activity source of the configuration provider (loads and reloads).</summary>
+    /// <summary>
+    /// <c>ZkDiscovery.Configuration</c>: the activity source of the configuration provider (loads and reloads). Also
+    /// the name of its meter.
+    /// </summary>
     public const string ConfigurationActivitySourceName = "ZkDiscovery.Configuration";
 
     /// <summary>The names of every ZkDiscovery activity source, for <c>TracerProviderBuilder.AddSource</c>; a new array on each call.</summary>
     public static string[] ActivitySourceNames => [ActivitySourceName, HostingActivitySourceName, ConfigurationActivitySourceName];
 
-    /// <summary>The names of every ZkDiscovery meter (<c>ZkDiscovery</c>, <c>ZkDiscovery.Hosting</c>), for <c>MeterProviderBuilder.AddMeter</c>; a new array on each call.</summary>
-    public static string[] MeterNames => [ActivitySourceName, HostingActivitySourceName];
+    /// <summary>
+    /// The names of every ZkDiscovery meter (<c>ZkDiscovery</c>, <c>ZkDiscovery.Hosting</c>, <c>ZkDiscovery.Configuration</c>),
+    /// for <c>MeterProviderBuilder.AddMeter</c>; a new array on each call.
+    /// </summary>
+    public static string[] MeterNames => [ActivitySourceName, HostingActivitySourceName, ConfigurationActivitySourceName];
 }

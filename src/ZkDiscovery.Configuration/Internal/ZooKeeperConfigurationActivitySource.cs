@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using System.Reflection;
 
 namespace ZkDiscovery.Configuration.Internal;
 
 /// <summary>
-/// The <c>ZkDiscovery.Configuration</c> activity source (named after the assembly, with its version) and the names of
+/// The <c>ZkDiscovery.Configuration</c> activity source (named after the assembly, with the version its meter carries) and the names of
 /// the provider's internal spans and attributes. Spans exist only when a listener subscribed to the source
 /// (<see cref="ZooKeeperTelemetry.ActivitySourceNames"/>); every helper does nothing for a null activity.
 /// </summary>
@@ -24,7 +25,8 @@ internal static class ZooKeeperConfigurationActivitySource
     public const string ResultTag = "zookeeper.configuration.result";
     public const string ErrorTypeTag = "error.type";
 
-    public static ActivitySource Source { get; } = new(Name, typeof(ZooKeeperConfigurationActivitySource).Assembly.GetName().Version?.ToString());
+    public static ActivitySource Source { get; } = new(Name,
+        typeof(ZooKeeperConfigurationActivitySource).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
 
     public static Activity? Start(string name, string path)
     {
@@ -91,7 +93,7 @@ internal static class ZooKeeperConfigurationActivitySource
     }
 
     /// <summary>Ends the reload's story with what applying it did; returns <paramref name="outcome"/>.</summary>
-    public static (bool Changed, Exception? Failure) Applied(Activity? activity, (bool Changed, Exception? Failure) outcome)
+    public static (bool Changed, Exception? Failure, bool Deleted) Applied(Activity? activity, (bool Changed, Exception? Failure, bool Deleted) outcome)
     {
         if (outcome.Failure is { } failure)
         {
