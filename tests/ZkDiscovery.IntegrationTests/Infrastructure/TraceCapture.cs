@@ -58,7 +58,7 @@ public sealed class TraceCapture : IDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"No matching span within {timeout.TotalSeconds} s; exported: " + string.Join(", ", Exported.Select(a => a.DisplayName)));
+                throw new TimeoutException($"No matching span within {timeout.TotalSeconds} s; exported: " + string.Join(", ", Exported.Select(a => a.Status == ActivityStatusCode.Error ? $"{a.DisplayName} ({a.GetTagItem("error.type")}: {a.StatusDescription})" : a.DisplayName)));
             }
         }
     }
