@@ -26,7 +26,7 @@ public sealed class TracingTests : ConfigurationTestBase, IDisposable
             var load = Assert.Single(_traces.InTrace(test), s => s.DisplayName == "zookeeper.configuration.load");
             Assert.Equal(ZooKeeperTelemetry.ConfigurationActivitySourceName, load.Source.Name);
             Assert.Equal(ActivityKind.Internal, load.Kind);
-            Assert.Equal(path, load.GetTagItem("zookeeper.path"));
+            Assert.Equal(path, load.GetTagItem("zookeeper.configuration.path"));
             Assert.Equal(2, load.GetTagItem("zookeeper.configuration.nodes"));
             Assert.Equal(3, load.GetTagItem("zookeeper.configuration.keys"));
             Assert.Equal(3, load.GetTagItem("zookeeper.configuration.keys_changed"));
@@ -41,7 +41,7 @@ public sealed class TracingTests : ConfigurationTestBase, IDisposable
         Assert.Equal("2", (await recorder.NextAsync())["a"]);
 
         var reload = await _traces.WaitForAsync(
-            s => s.DisplayName == "zookeeper.configuration.reload" && (string?)s.GetTagItem("zookeeper.path") == path && s.GetTagItem("zookeeper.configuration.keys_changed") is 2,
+            s => s.DisplayName == "zookeeper.configuration.reload" && (string?)s.GetTagItem("zookeeper.configuration.path") == path && s.GetTagItem("zookeeper.configuration.keys_changed") is 2,
             Timeout);
         Assert.Equal(ActivityKind.Internal, reload.Kind);
         Assert.Equal(2, reload.GetTagItem("zookeeper.configuration.nodes"));
@@ -62,7 +62,7 @@ public sealed class TracingTests : ConfigurationTestBase, IDisposable
         await Client.SetDataAsync(path, Bytes("not json"));
 
         var reload = await _traces.WaitForAsync(
-            s => s.DisplayName == "zookeeper.configuration.reload" && (string?)s.GetTagItem("zookeeper.path") == path && s.Status == ActivityStatusCode.Error,
+            s => s.DisplayName == "zookeeper.configuration.reload" && (string?)s.GetTagItem("zookeeper.configuration.path") == path && s.Status == ActivityStatusCode.Error,
             Timeout);
         Assert.Equal("System.IO.InvalidDataException", reload.GetTagItem("error.type"));
         Assert.Equal("failed", reload.GetTagItem("zookeeper.configuration.result"));

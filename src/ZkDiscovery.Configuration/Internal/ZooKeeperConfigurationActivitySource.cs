@@ -18,7 +18,7 @@ internal static class ZooKeeperConfigurationActivitySource
     /// <summary>A later read of the tree (after a watch fired, a new session, or <c>IConfigurationRoot.Reload()</c>) and applying it.</summary>
     public const string ReloadSpan = "zookeeper.configuration.reload";
 
-    public const string PathTag = "zookeeper.path";
+    public const string PathTag = "zookeeper.configuration.path"; // as the tag of the ZkDiscovery.Configuration meter
     public const string NodesTag = "zookeeper.configuration.nodes";
     public const string KeysTag = "zookeeper.configuration.keys";
     public const string KeysChangedTag = "zookeeper.configuration.keys_changed";
