@@ -20,6 +20,7 @@ internal static class HostingEventIds
     public const int ReconcileRepaired = 5110;
     public const int ReconcileFailed = 5111;
     public const int NoServer = 5112;
+    public const int MarkedOutOfService = 5113;
 
     // 5200-5299: discovery.
     public const int DiscoveryStarted = 5200;
