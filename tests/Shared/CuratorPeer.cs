@@ -70,10 +70,10 @@ internal static class CuratorPeer
         return new ServiceCacheProcess(process);
     }
 
-    /// <summary>Creates or sets a node with Curator (<c>creatingParentsIfNeeded</c>), as Spring's docs write configuration.</summary>
-    public static async Task PutAsync(string connect, string path, string value)
+    /// <summary>Creates or sets nodes with Curator (<c>creatingParentsIfNeeded</c>), as Spring's docs write configuration.</summary>
+    public static async Task PutAsync(string connect, params (string Path, string Value)[] nodes)
     {
-        await using var process = await StartAsync(["put", connect, path, value]);
+        await using var process = await StartAsync(["put", connect, .. nodes.SelectMany(static n => new[] { n.Path, n.Value })]);
         await process.ReadAsync("OK");
     }
 

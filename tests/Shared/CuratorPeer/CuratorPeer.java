@@ -43,9 +43,9 @@ import org.springframework.cloud.zookeeper.discovery.ZookeeperInstance;
  *   cache CONNECT BASEPATH NAME
  *       Starts a ServiceCache; prints "CACHE [SUMMARY,...]" (sorted by id) once loaded and again after every
  *       cacheChanged; runs until stdin closes.
- *   put CONNECT PATH VALUE
- *       Creates PATH (and missing parents) holding VALUE as UTF-8, or sets its data: how Spring Cloud Zookeeper's
- *       documentation has configuration written with Curator. Prints "OK".
+ *   put CONNECT PATH VALUE [PATH VALUE]...
+ *       For each pair, creates PATH (and missing parents, with empty data) holding VALUE as UTF-8, or sets its data:
+ *       how Spring Cloud Zookeeper's documentation has configuration written with Curator. Prints "OK COUNT".
  *
  * SUMMARY is one-line JSON: {"id","name","address","port","sslPort","uri" (buildUriSpec()),"enabled","serviceType",
  * "registrationTimeUTC","payloadClass","metadata"}. Payloads are read as Object, so Spring's @class resolves to the
@@ -220,17 +220,19 @@ public final class CuratorPeer {
     }
 
     private static void put(String[] args) throws Exception {
-        if (args.length != 4) {
-            throw new IllegalArgumentException("usage: put CONNECT PATH VALUE");
+        if (args.length < 4 || args.length % 2 != 0) {
+            throw new IllegalArgumentException("usage: put CONNECT PATH VALUE [PATH VALUE]...");
         }
         try (CuratorFramework client = connect(args[1])) {
-            byte[] data = args[3].getBytes(StandardCharsets.UTF_8);
-            if (client.checkExists().forPath(args[2]) == null) {
-                client.create().creatingParentsIfNeeded().forPath(args[2], data);
-            } else {
-                client.setData().forPath(args[2], data);
+            for (int i = 2; i < args.length; i += 2) {
+                byte[] data = args[i + 1].getBytes(StandardCharsets.UTF_8);
+                if (client.checkExists().forPath(args[i]) == null) {
+                    client.create().creatingParentsIfNeeded().forPath(args[i], data);
+                } else {
+                    client.setData().forPath(args[i], data);
+                }
             }
-            out("OK", args[2]);
+            out("OK", Integer.toString(args.length / 2 - 1));
         }
     }
 
