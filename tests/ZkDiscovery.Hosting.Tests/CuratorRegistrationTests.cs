@@ -154,6 +154,36 @@ public sealed class CuratorRegistrationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task CuratorLayout_InstanceOverwrittenBySomeoneElse_ReconcilerRestoresItsJson()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var basePath = NewBasePath();
+        await using var observer = await ZooKeeperClient.ConnectAsync(cs);
+        await observer.AddAuthAsync(ZooKeeperAuthInfo.Digest(ZooKeeperTestDefaults.SuperUser, ZooKeeperTestDefaults.SuperPassword));
+        await using var app = await TestApps.StartAsync(cs, basePath + "/" + Name, b => b.Configuration["ZooKeeper:Registration:Layout"] = "Curator");
+        await TestApps.WaitRegisteredAsync(app);
+        var registration = Assert.Single(TestApps.Registration(app).Registrations);
+        var path = registration.Paths[0];
+        var expected = registration.GetNodeData();
+
+        await observer.SetDataAsync(path, System.Text.Encoding.UTF8.GetBytes("""{"pid":1}"""));
+
+        using var cts = new CancellationTokenSource(CuratorPeer.Timeout);
+        while (true)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var node = await observer.GetDataAsync(path, _ => changed.TrySetResult(), cts.Token);
+            if (node.Data.AsSpan().SequenceEqual(expected))
+            {
+                break;
+            }
+            await changed.Task.WaitAsync(cts.Token);
+        }
+        var instance = Assert.Single(await CuratorPeer.QueryAsync(cs, basePath, Name));
+        Assert.Equal(registration.Addresses[0], instance["id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Options_LayoutFromConfiguration_Binds()
     {
         var options = BindRegistrationOptions(new()
