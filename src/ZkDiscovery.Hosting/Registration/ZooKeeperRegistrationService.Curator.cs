@@ -53,7 +53,7 @@ internal sealed partial class ZooKeeperRegistrationService
                 }
                 catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
                 {
-                    Log.DeregisterFailed(_logger, registration.Paths[0], ex.Message);
+                    Log.MarkOutOfServiceFailed(_logger, registration.Paths[0], ex.Message);
                 }
             }
         }
@@ -73,5 +73,9 @@ internal sealed partial class ZooKeeperRegistrationService
         [LoggerMessage(EventId = HostingEventIds.MarkedOutOfService, Level = LogLevel.Information,
             Message = "Marked {Path} OUT_OF_SERVICE (enabled false) for the drain delay before removing it.")]
         public static partial void MarkedOutOfService(ILogger logger, string path);
+
+        [LoggerMessage(EventId = HostingEventIds.MarkedOutOfService, Level = LogLevel.Warning,
+            Message = "Could not mark {Path} OUT_OF_SERVICE ({Reason}); it is removed after the drain delay all the same.")]
+        public static partial void MarkOutOfServiceFailed(ILogger logger, string path, string reason);
     }
 }
