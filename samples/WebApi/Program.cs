@@ -2,7 +2,7 @@
 // discovery with an HttpClient that calls other instances by service name.
 //
 //   ./eng/run-sample.sh --urls http://127.0.0.1:0        (imports samples/WebApi/fooservice.tree when /fooservice is missing)
-//   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
+//   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/config/status ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -26,16 +26,18 @@ builder.Configuration.AddZooKeeper("/fooservice");
 
 builder.Services.Configure<FooOptions>(builder.Configuration);
 
-// One shared ZooKeeper client (section "ZooKeeper"), registration as /fooservice/providers/HOST:PORT once Kestrel
-// has bound, discovery of services by name, and an HttpClient that resolves http://SERVICE/ through ZooKeeper.
+// One shared ZooKeeper client (section "ZooKeeper", or ConnectionStrings:zookeeper as an Aspire AppHost sets it),
+// registration as /fooservice/providers/HOST:PORT once Kestrel has bound, and discovery through the standard
+// Microsoft.Extensions.ServiceDiscovery stack: an HttpClient that resolves http://SERVICE/ to a live instance.
 builder.Services.AddZooKeeperRegistration(o => o.ServicePath ??= "/fooservice/providers");
-builder.Services.AddZooKeeperServiceDiscovery(o => o.Services.TryAdd("fooservice", "/fooservice/providers"));
-builder.Services.AddHttpClient("discovery").AddZooKeeperServiceDiscovery();
+builder.Services.AddServiceDiscovery();
+builder.Services.AddZooKeeperServiceEndpointProvider(o => o.Services.TryAdd("fooservice", "/fooservice/providers"));
+builder.Services.AddHttpClient("discovery").AddServiceDiscovery();
 builder.AddZooKeeper(); // + the "zookeeper" health check
 
 WebApplication app = builder.Build();
 
-app.MapGet("/", () => "ZkDiscovery sample: /config /options /services/{name} /call/{name} /whoami /health");
+app.MapGet("/", () => "ZkDiscovery sample: /config /config/status /options /services/{name} /call/{name} /whoami /health");
 
 // Every key the ZooKeeper configuration provider(s) supply, with its current value.
 app.MapGet("/config", (IConfiguration configuration) =>
@@ -53,6 +55,12 @@ app.MapGet("/config", (IConfiguration configuration) =>
     }
     return Results.Json(result);
 });
+
+// The ZooKeeper configuration providers: path, status (Current, Stale, Snapshot, NotLoaded), last reload, last error,
+// and the node and links each key comes from (no values). Their log goes to the app's log without any wiring, and the
+// "zookeeper-configuration" health check (in /health) turns Degraded while one serves its last good values.
+var statusJson = new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+app.MapGet("/config/status", (IConfiguration configuration) => Results.Json(configuration.GetZooKeeperConfigurationReports(), statusJson));
 
 // The bound options, current as of the last reload (IOptionsMonitor).
 app.MapGet("/options", (IOptionsMonitor<FooOptions> options) => Results.Json(options.CurrentValue));

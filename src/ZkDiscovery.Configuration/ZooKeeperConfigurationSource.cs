@@ -21,6 +21,9 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
     /// <summary>The configuration key read for the digest credentials when <see cref="DigestCredentials"/> is not set.</summary>
     public const string DigestCredentialsKey = "ZooKeeper:DigestCredentials";
 
+    /// <summary>The configuration key read for <see cref="ConnectionName"/> when it is not set.</summary>
+    public const string ConnectionNameKey = "ZooKeeper:ConnectionName";
+
     /// <summary>The environment variable read for the connection string when neither the source nor the configuration give one.</summary>
     public const string ConnectionStringEnvironmentVariable = "ZOOKEEPER_CONNECTION_STRING";
 
@@ -29,11 +32,19 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
 
     /// <summary>
     /// The servers and optional chroot (<c>host1:2181,host2:2181/app</c>). When null: <c>ZooKeeper:ConnectionString</c>
-    /// from the configuration built so far, then the environment variable <c>ZOOKEEPER_CONNECTION_STRING</c>, then
-    /// <c>127.0.0.1:2181</c>.
+    /// from the configuration built so far, then <c>ConnectionStrings:{ConnectionName}</c> (as an Aspire AppHost sets
+    /// it), then the environment variable <c>ZOOKEEPER_CONNECTION_STRING</c>, then <c>127.0.0.1:2181</c>.
     /// </summary>
     /// <value>The default value is null.</value>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// The name of the connection string (<c>ConnectionStrings:{name}</c>) used when neither <see cref="ConnectionString"/>
+    /// nor <c>ZooKeeper:ConnectionString</c> is set. When null: <c>ZooKeeper:ConnectionName</c> from the configuration
+    /// built so far, else <c>zookeeper</c>.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public string? ConnectionName { get; set; }
 
     /// <summary>
     /// Digest credentials (<c>user:password</c>) for reading protected nodes. When null, <c>ZooKeeper:DigestCredentials</c>
@@ -118,8 +129,20 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
     /// <value>The default value is null.</value>
     public Action<ZooKeeperLoadExceptionContext>? OnLoadException { get; set; }
 
-    /// <summary>Where the provider (and the shared client it creates) logs; configuration is built before DI exists.</summary>
-    /// <value>The default value is null: nothing is logged.</value>
+    /// <summary>
+    /// What happens to the keys when the node is deleted after it was loaded: kept (the default, loudly logged) or
+    /// removed. See <see cref="ZooKeeperNodeDeletedBehavior"/>.
+    /// </summary>
+    /// <value>The default value is <see cref="ZooKeeperNodeDeletedBehavior.KeepLastValues"/>.</value>
+    public ZooKeeperNodeDeletedBehavior NodeDeletedBehavior { get; set; }
+
+    /// <summary>
+    /// Where the provider (and the shared client it creates) logs. Configuration is built before DI exists, so when this
+    /// is null the provider keeps its log events (a bounded number) until the hosting integration of ZkDiscovery.Hosting
+    /// (<c>AddZooKeeper()</c>, <c>AddZooKeeperRegistration()</c>, discovery) hands it the host's logging when the host
+    /// starts; they are written there then, in order, once.
+    /// </summary>
+    /// <value>The default value is null: the host's logging once the host starts; nothing without the hosting integration.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>The clock for delays and timeouts.</summary>
@@ -138,9 +161,10 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         var digest = DigestCredentials;
         if (string.IsNullOrWhiteSpace(connectionString) || digest is null)
         {
-            var (configuredConnectionString, configuredDigest) = ReadEarlierConfiguration(builder);
+            var (configuredConnectionString, configuredDigest, namedConnectionString) = ReadEarlierConfiguration(builder);
             connectionString = !string.IsNullOrWhiteSpace(connectionString) ? connectionString
                 : !string.IsNullOrWhiteSpace(configuredConnectionString) ? configuredConnectionString
+                : !string.IsNullOrWhiteSpace(namedConnectionString) ? namedConnectionString
                 : Environment.GetEnvironmentVariable(ConnectionStringEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
                 : ZooKeeperDefaults.ConnectionString;
             digest ??= string.IsNullOrEmpty(configuredDigest) ? null : configuredDigest;
@@ -191,17 +215,21 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         {
             throw new ArgumentException($"{nameof(ReloadDelay)} must not be negative.", nameof(ReloadDelay));
         }
+        if (NodeDeletedBehavior is not (ZooKeeperNodeDeletedBehavior.KeepLastValues or ZooKeeperNodeDeletedBehavior.RemoveKeys))
+        {
+            throw new ArgumentException($"{nameof(NodeDeletedBehavior)} {NodeDeletedBehavior} is not a known value.", nameof(NodeDeletedBehavior));
+        }
         ArgumentNullException.ThrowIfNull(TimeProvider);
         return path;
     }
 
     /// <summary>The ZooKeeper settings in the configuration built before this source (other ZooKeeper sources left out).</summary>
-    private (string? ConnectionString, string? Digest) ReadEarlierConfiguration(IConfigurationBuilder builder)
+    private (string? ConnectionString, string? Digest, string? NamedConnectionString) ReadEarlierConfiguration(IConfigurationBuilder builder)
     {
         if (builder is IConfiguration configuration)
         {
             // ConfigurationManager: it holds what was added so far.
-            return (configuration[ConnectionStringKey], configuration[DigestCredentialsKey]);
+            return Read(configuration);
         }
         var index = builder.Sources.IndexOf(this);
         var earlier = new ConfigurationBuilder();
@@ -214,16 +242,24 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         }
         if (earlier.Sources.Count == 0)
         {
-            return (null, null);
+            return (null, null, null);
         }
         var root = earlier.Build();
         try
         {
-            return (root[ConnectionStringKey], root[DigestCredentialsKey]);
+            return Read(root);
         }
         finally
         {
             (root as IDisposable)?.Dispose();
+        }
+
+        (string?, string?, string?) Read(IConfiguration configuration)
+        {
+            var name = !string.IsNullOrWhiteSpace(ConnectionName) ? ConnectionName
+                : configuration[ConnectionNameKey] is { Length: > 0 } configuredName ? configuredName
+                : ZooKeeperDefaults.ConnectionName;
+            return (configuration[ConnectionStringKey], configuration[DigestCredentialsKey], configuration.GetConnectionString(name));
         }
     }
 }

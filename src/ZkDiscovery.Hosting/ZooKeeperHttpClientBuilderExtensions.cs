@@ -25,7 +25,7 @@ public static class ZooKeeperHttpClientBuilderExtensions
         builder.Services.TryAddSingleton<ZooKeeperHttpRetryPipeline>();
         builder.AddHttpMessageHandler(static sp => new ZooKeeperServiceDiscoveryHandler(
             sp.GetRequiredService<ZooKeeperServiceEndpointResolver>(),
-            sp.GetRequiredService<IServiceEndpointSelector>(),
+            sp.GetRequiredService<IZooKeeperEndpointSelector>(),
             sp.GetRequiredService<ZooKeeperHttpRetryPipeline>(),
             sp.GetRequiredService<ILogger<ZooKeeperServiceDiscoveryHandler>>()));
         return builder;

@@ -6,8 +6,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ZkDiscovery;
 using ZkDiscovery.Hosting;
+using ZkDiscovery.Hosting.Configuration;
 using ZkDiscovery.Hosting.Diagnostics;
 using ZkDiscovery.Hosting.Discovery;
+using Microsoft.Extensions.ServiceDiscovery;
 using ZkDiscovery.Hosting.Registration;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -20,9 +22,12 @@ public static class ZooKeeperServiceCollectionExtensions
 
     /// <summary>
     /// Registers one shared <see cref="ZooKeeperClient"/> (singleton), its options bound from the <c>ZooKeeper</c>
-    /// configuration section and validated when the host starts, and a hosted service that starts connecting in the
+    /// configuration section (when <c>ZooKeeper:ConnectionString</c> is not set, <c>ConnectionStrings:zookeeper</c> is
+    /// used, as an Aspire AppHost provides it; see <see cref="ZooKeeperClientOptions.ConnectionName"/>) and validated when the host starts, and a hosted service that starts connecting in the
     /// background (the host starts even when ZooKeeper is down) and closes the session when the host has stopped.
-    /// Safe to call more than once.
+    /// For the ZooKeeper configuration providers of the app's configuration (<c>builder.Configuration.AddZooKeeper(path)</c>),
+    /// it also hands them the host's logging when the host starts (what they logged before is written then, in order)
+    /// and adds the <c>zookeeper-configuration</c> health check. Safe to call more than once.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Changes to the options after binding; null for none.</param>
@@ -40,6 +45,7 @@ public static class ZooKeeperServiceCollectionExtensions
         {
             services.Configure(configure);
         }
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ZooKeeperClientOptions>, ZooKeeperConnectionStringFallback>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ZooKeeperClientOptions>, ZooKeeperClientOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new ZooKeeperClient(
@@ -49,6 +55,7 @@ public static class ZooKeeperServiceCollectionExtensions
             sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(static sp => new ZooKeeperHostingMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ZooKeeperClientHostedService>());
+        ZooKeeperConfigurationIntegration.Add(services);
         return services;
     }
 
@@ -89,10 +96,12 @@ public static class ZooKeeperServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers discovery of services in ZooKeeper: a singleton <see cref="ZooKeeperServiceEndpointResolver"/>, an
-    /// <see cref="IServiceEndpointProviderFactory"/> and an <see cref="IServiceEndpointSelector"/> (the strategy in
-    /// <see cref="ZooKeeperServiceDiscoveryOptions.SelectionStrategy"/> unless one is registered already). Options are
-    /// bound from <c>ZooKeeper:Discovery</c>. Also calls <see cref="AddZooKeeper"/>. Safe to call more than once.
+    /// Registers ZkDiscovery's own discovery of services in ZooKeeper: the singleton cache
+    /// <see cref="ZooKeeperServiceEndpointResolver"/> (lock-free snapshots) and an <see cref="IZooKeeperEndpointSelector"/>
+    /// (the strategy in <see cref="ZooKeeperServiceDiscoveryOptions.SelectionStrategy"/> unless one is registered
+    /// already) for <c>AddZooKeeperServiceDiscovery()</c> HttpClients. Options are bound from <c>ZooKeeper:Discovery</c>.
+    /// Also calls <see cref="AddZooKeeper"/>. Safe to call more than once. For Microsoft.Extensions.ServiceDiscovery
+    /// (<c>AddServiceDiscovery()</c>, YARP, Aspire), use <see cref="AddZooKeeperServiceEndpointProvider"/>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Changes to the options after binding; null for none.</param>
@@ -117,13 +126,39 @@ public static class ZooKeeperServiceCollectionExtensions
             services.Configure(configure);
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ZooKeeperServiceDiscoveryOptions>, ZooKeeperServiceDiscoveryOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceEndpointProviderFactory, ZooKeeperServiceEndpointProviderFactory>());
-        services.TryAddSingleton<IServiceEndpointSelector>(static sp => sp.GetRequiredService<IOptions<ZooKeeperServiceDiscoveryOptions>>().Value.SelectionStrategy switch
+        services.TryAddSingleton<IZooKeeperEndpointSelector>(static sp => sp.GetRequiredService<IOptions<ZooKeeperServiceDiscoveryOptions>>().Value.SelectionStrategy switch
         {
-            ServiceEndpointSelectionStrategy.Random => new RandomServiceEndpointSelector(),
-            ServiceEndpointSelectionStrategy.PowerOfTwoChoices => new PowerOfTwoChoicesServiceEndpointSelector(),
-            _ => new RoundRobinServiceEndpointSelector(),
+            ServiceEndpointSelectionStrategy.Random => new RandomEndpointSelector(),
+            ServiceEndpointSelectionStrategy.PowerOfTwoChoices => new PowerOfTwoChoicesEndpointSelector(),
+            _ => new RoundRobinEndpointSelector(),
         });
+        return services;
+    }
+
+    /// <summary>
+    /// Makes ZooKeeper a provider of Microsoft.Extensions.ServiceDiscovery: <c>http://fooservice/</c> through
+    /// <c>AddServiceDiscovery()</c> HttpClients, <c>ServiceEndpointResolver</c> and YARP's destination resolver reaches a
+    /// live child of the service's path (<c>ZooKeeper:Discovery:Services:{name}</c>, else
+    /// <see cref="ZooKeeperServiceDiscoveryOptions.ServicePathFormat"/>). Adds ServiceDiscovery's core services, so it
+    /// may be called before or after <c>AddServiceDiscovery()</c>; also calls
+    /// <see cref="AddZooKeeperServiceDiscovery"/>, whose cache the providers share. Safe to call more than once.
+    /// </summary>
+    /// <remarks>
+    /// Order of answers: a <c>Services:{name}</c> entry in configuration (Microsoft's configuration provider) wins; then
+    /// ZooKeeper, for a service that is configured under <c>ZooKeeper:Discovery:Services</c> or whose path exists (its
+    /// live children, possibly none); then the pass-through provider, which <c>AddServiceDiscovery()</c> adds, for names
+    /// ZooKeeper does not know.
+    /// </remarks>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Changes to the discovery options after binding; null for none.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static IServiceCollection AddZooKeeperServiceEndpointProvider(this IServiceCollection services, Action<ZooKeeperServiceDiscoveryOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddServiceDiscoveryCore();
+        services.AddZooKeeperServiceDiscovery(configure);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceEndpointProviderFactory, ZooKeeperServiceEndpointProviderFactory>());
         return services;
     }
 

@@ -12,6 +12,14 @@ public sealed class ZooKeeperClientOptions
     [Required]
     public string ConnectionString { get; set; } = ZooKeeperDefaults.ConnectionString;
 
+    /// <summary>
+    /// The name of the connection string (<c>ConnectionStrings:{name}</c> in configuration) that the hosting integration
+    /// uses when <c>ZooKeeper:ConnectionString</c> is not configured, as an Aspire AppHost's <c>WithReference(...)</c>
+    /// provides it. Not used by <see cref="ZooKeeperClient"/> itself.
+    /// </summary>
+    /// <value>The default value is <c>zookeeper</c>.</value>
+    public string ConnectionName { get; set; } = ZooKeeperDefaults.ConnectionName;
+
     /// <summary>The session timeout asked of the server; the server clamps it to its own bounds (see <see cref="ZooKeeperClient.SessionTimeout"/>).</summary>
     /// <value>The default value is 20 seconds.</value>
     public TimeSpan SessionTimeout { get; set; } = ZooKeeperDefaults.SessionTimeout;
@@ -240,6 +248,13 @@ public static class ZooKeeperDefaults
 
     /// <summary>The default port, 2181.</summary>
     public const int Port = 2181;
+
+    /// <summary>
+    /// The default connection name, <c>zookeeper</c>: the hosting and configuration integrations fall back to
+    /// <c>ConnectionStrings:zookeeper</c> (what an Aspire AppHost's <c>WithReference(...)</c> sets) when
+    /// <c>ZooKeeper:ConnectionString</c> is not configured.
+    /// </summary>
+    public const string ConnectionName = "zookeeper";
 
     /// <summary>The default frame size limit, 0xFFFFF bytes, as the server's <c>jute.maxbuffer</c>.</summary>
     public const int MaxFrameSize = 0xFFFFF;

@@ -20,9 +20,9 @@ public class EndpointSelectionBenchmarks
 #pragma warning restore CA1001
 {
     private const string Service = "bench";
-    private readonly RoundRobinServiceEndpointSelector _roundRobin = new();
-    private readonly RandomServiceEndpointSelector _random = new();
-    private readonly PowerOfTwoChoicesServiceEndpointSelector _powerOfTwo = new();
+    private readonly RoundRobinEndpointSelector _roundRobin = new();
+    private readonly RandomEndpointSelector _random = new();
+    private readonly PowerOfTwoChoicesEndpointSelector _powerOfTwo = new();
     private ImmutableArray<ZooKeeperServiceEndpoint> _endpoints;
     private ZooKeeperClient _client = null!;
     private ZooKeeperHostingMetrics _metrics = null!;
@@ -38,7 +38,7 @@ public class EndpointSelectionBenchmarks
         for (var i = 0; i < Endpoints; i++)
         {
             var name = string.Create(CultureInfo.InvariantCulture, $"10.0.{i / 100}.{i % 100 + 1}:{8000 + i}");
-            if (!ServiceEndpointWatcher.TryCreateEndpoint("/bench/svc/" + name, name, NodeProperties.Empty, out var endpoint))
+            if (!ZooKeeperServiceEndpoint.TryCreate("svc", "/bench/svc/" + name, name, NodeProperties.Empty, 0, null, out var endpoint))
             {
                 throw new InvalidOperationException($"No endpoint from {name}.");
             }

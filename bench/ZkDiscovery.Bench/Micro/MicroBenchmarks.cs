@@ -10,7 +10,8 @@ namespace ZkDiscovery.Bench;
 /// process (InProcessEmitToolchain): this assembly is the one src/ZkDiscovery, ZkDiscovery.Hosting and
 /// ZkDiscovery.Configuration grant their internals to, and no generated project has to build under the repository's
 /// Directory.Build.props. FrameBenchmarks (codec), EndpointSelectionBenchmarks (picking an endpoint from a snapshot),
-/// ConfigurationMappingBenchmarks (a 1,000-key node to configuration keys).
+/// ConfigurationMappingBenchmarks (a 1,000-key node to configuration keys), EndpointProviderBenchmarks
+/// (PopulateAsync of the Microsoft.Extensions.ServiceDiscovery provider on a warm cache; starts a real ZooKeeper).
 /// </summary>
 internal static class MicroBenchmarks
 {

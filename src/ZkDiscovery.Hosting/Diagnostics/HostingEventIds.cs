@@ -32,9 +32,13 @@ internal static class HostingEventIds
     public const int DiscoveryProviderData = 5206;
     public const int DiscoveryPerProviderReads = 5207;
     public const int DiscoveryBatchReadsAbandoned = 5208;
+    public const int DiscoveryProviderSkipped = 5209;
     public const int HttpEndpointFailed = 5210;
+    public const int DiscoveryNotInZooKeeper = 5211;
+    public const int DiscoveryTreeMode = 5212;
 
     // 5300-5349: the client in the host.
     public const int ClientStarting = 5300;
     public const int ClientStopping = 5301;
+    public const int ConfigurationLoggingAttached = 5302;
 }

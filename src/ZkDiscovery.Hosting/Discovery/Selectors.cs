@@ -6,10 +6,10 @@ namespace ZkDiscovery.Hosting.Discovery;
 
 /// <summary>
 /// Picks one endpoint of a service for a request. Register your own as a singleton
-/// (<c>services.AddSingleton&lt;IServiceEndpointSelector, MySelector&gt;()</c>) to replace the built-in strategy.
+/// (<c>services.AddSingleton&lt;IZooKeeperEndpointSelector, MySelector&gt;()</c>) to replace the built-in strategy.
 /// Implementations must be thread-safe and should not allocate per call.
 /// </summary>
-public interface IServiceEndpointSelector
+public interface IZooKeeperEndpointSelector
 {
     /// <summary>Picks one of <paramref name="endpoints"/>.</summary>
     /// <param name="serviceName">The service the endpoints belong to.</param>
@@ -19,7 +19,7 @@ public interface IServiceEndpointSelector
 }
 
 /// <summary>Each endpoint in turn, per service.</summary>
-public sealed class RoundRobinServiceEndpointSelector : IServiceEndpointSelector
+public sealed class RoundRobinEndpointSelector : IZooKeeperEndpointSelector
 {
     private readonly ConcurrentDictionary<string, StrongBox<int>> _counters = new(StringComparer.OrdinalIgnoreCase);
 
@@ -43,12 +43,12 @@ public sealed class RoundRobinServiceEndpointSelector : IServiceEndpointSelector
 }
 
 /// <summary>An endpoint at random.</summary>
-public sealed class RandomServiceEndpointSelector : IServiceEndpointSelector
+public sealed class RandomEndpointSelector : IZooKeeperEndpointSelector
 {
     /// <inheritdoc/>
     public ZooKeeperServiceEndpoint Pick(string serviceName, ImmutableArray<ZooKeeperServiceEndpoint> endpoints)
     {
-        RoundRobinServiceEndpointSelector.CheckNotEmpty(endpoints);
+        RoundRobinEndpointSelector.CheckNotEmpty(endpoints);
 #pragma warning disable CA5394 // Load balancing, not security.
         return endpoints[Random.Shared.Next(endpoints.Length)];
 #pragma warning restore CA5394
@@ -59,12 +59,12 @@ public sealed class RandomServiceEndpointSelector : IServiceEndpointSelector
 /// Power of two choices: two endpoints picked at random, the one with fewer requests in flight from this process
 /// (<see cref="ZooKeeperServiceEndpoint.InFlightRequests"/>) wins.
 /// </summary>
-public sealed class PowerOfTwoChoicesServiceEndpointSelector : IServiceEndpointSelector
+public sealed class PowerOfTwoChoicesEndpointSelector : IZooKeeperEndpointSelector
 {
     /// <inheritdoc/>
     public ZooKeeperServiceEndpoint Pick(string serviceName, ImmutableArray<ZooKeeperServiceEndpoint> endpoints)
     {
-        RoundRobinServiceEndpointSelector.CheckNotEmpty(endpoints);
+        RoundRobinEndpointSelector.CheckNotEmpty(endpoints);
         if (endpoints.Length == 1)
         {
             return endpoints[0];

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Extensions.ServiceDiscovery;
 
 namespace ZkDiscovery.Hosting.Discovery;
 
@@ -13,9 +14,11 @@ namespace ZkDiscovery.Hosting.Discovery;
 public sealed class ServiceEndpointSnapshot
 {
     private ServiceEndpointSource? _source;
+    private SnapshotChangeToken? _providerToken;
 
-    internal ServiceEndpointSnapshot(string serviceName, string servicePath, ImmutableArray<ZooKeeperServiceEndpoint> endpoints, bool isLoaded, bool isStale, IChangeToken changeToken, DateTimeOffset updated)
+    internal ServiceEndpointSnapshot(string serviceName, string servicePath, ImmutableArray<ZooKeeperServiceEndpoint> endpoints, bool isLoaded, bool pathExists, bool isStale, IChangeToken changeToken, DateTimeOffset updated)
     {
+        PathExists = pathExists;
         ServiceName = serviceName;
         ServicePath = servicePath;
         Endpoints = endpoints;
@@ -38,6 +41,12 @@ public sealed class ServiceEndpointSnapshot
     public bool IsLoaded { get; }
 
     /// <summary>
+    /// True when the service path was found in ZooKeeper (with live children or none); false before the first load, and
+    /// when the path does not exist (no instance of the service ever registered there).
+    /// </summary>
+    public bool PathExists { get; }
+
+    /// <summary>
     /// True while ZooKeeper is not connected (or before the first load): <see cref="Endpoints"/> is then the last
     /// known list, which may be out of date.
     /// </summary>
@@ -49,7 +58,23 @@ public sealed class ServiceEndpointSnapshot
     /// <summary>When this snapshot was made.</summary>
     public DateTimeOffset Updated { get; }
 
-    /// <summary>The snapshot as a <see cref="ServiceEndpointSource"/> (created once per snapshot).</summary>
+    /// <summary>The change token handed to Microsoft.Extensions.ServiceDiscovery (created once per snapshot).</summary>
+    internal SnapshotChangeToken GetProviderToken(TimeProvider time)
+    {
+        var token = Volatile.Read(ref _providerToken);
+        if (token is null)
+        {
+            token = new SnapshotChangeToken(ChangeToken, time);
+            Volatile.Write(ref _providerToken, token);
+        }
+        return token;
+    }
+
+    /// <summary>
+    /// The snapshot as Microsoft.Extensions.ServiceDiscovery's <see cref="ServiceEndpointSource"/>, every endpoint
+    /// included (created once per snapshot; the snapshot itself is a feature of the result).
+    /// </summary>
+    /// <returns>The endpoints, with <see cref="ChangeToken"/>.</returns>
     public ServiceEndpointSource ToSource()
     {
         var source = Volatile.Read(ref _source);
@@ -57,7 +82,7 @@ public sealed class ServiceEndpointSnapshot
         {
             var features = new FeatureCollection();
             features.Set(this);
-            ServiceEndpoint[] endpoints = [.. Endpoints];
+            List<ServiceEndpoint> endpoints = [.. Endpoints];
             source = new ServiceEndpointSource(endpoints, ChangeToken, features);
             Volatile.Write(ref _source, source);
         }

@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -31,7 +29,7 @@ namespace ZkDiscovery.Hosting.Discovery;
 /// every provider is read (and watched) again.
 /// </para>
 /// </remarks>
-internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
+internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleSource
 {
     private static readonly object s_signal = new();
 
@@ -79,7 +77,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ServiceEndpointWatcher>();
         _time = time;
         _providerWatcher = OnProviderWatch;
-        _snapshot = new ServiceEndpointSnapshot(serviceName, servicePath, [], false, true, new CancellationChangeToken(_changeSource.Token), time.GetUtcNow());
+        _treeWatcher = OnTreeEvent;
+        _snapshot = new ServiceEndpointSnapshot(serviceName, servicePath, [], false, false, true, new CancellationChangeToken(_changeSource.Token), time.GetUtcNow());
     }
 
     public string ServiceName { get; }
@@ -87,6 +86,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     public string ServicePath { get; }
 
     public ServiceEndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    bool IStaleSource.IsStale => Snapshot.IsStale;
 
     /// <summary>Completes once the service path was read for the first time (with its endpoints, or none).</summary>
     public Task Loaded => _loaded.Task;
@@ -111,6 +112,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         _work.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_recursive)
+        {
+            await RemoveTreeWatchAsync().ConfigureAwait(false);
+        }
         await CloseViewAsync().ConfigureAwait(false);
         _loaded.TrySetCanceled();
     }
@@ -123,7 +128,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>For tests: read and watch each provider with its own request, as against a server older than 3.6.</summary>
+    /// <summary>
+    /// For tests: read and watch each provider with its own request and watch the children with a children watch, as
+    /// against a server older than 3.6.
+    /// </summary>
     internal bool PerProviderReads
     {
         get => _perProviderReads;
@@ -137,6 +145,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
             // The old session's watches are gone: every provider is read (and watched) again.
             Volatile.Write(ref _readAll, 1);
         }
+        OnTreeStateChanged(e);
         Signal();
     }
 
@@ -168,6 +177,11 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     {
         try
         {
+            if (!_perProviderReads && await TryStartTreeAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await RunTreeAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
             while (!cancellationToken.IsCancellationRequested)
             {
                 await OpenViewAsync(cancellationToken).ConfigureAwait(false);
@@ -350,7 +364,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
             {
                 paths[i] = providers[(b * ReadsPerBatch) + i].Path;
             }
-            batches[b] = _client.GetDataManyAsync(paths, _providerWatcher, cancellationToken);
+            batches[b] = _client.GetDataManyAsync(paths, DataWatcher, cancellationToken);
         }
         ZooKeeperException? lost = null;
         for (var b = 0; b < batches.Length; b++)
@@ -411,6 +425,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     /// <summary>A provider the server gave an error for: gone (the children view drops it) or unreadable (logged).</summary>
     private void Skip(Provider provider, ZooKeeperErrorCode error)
     {
+        provider.Gone = error == ZooKeeperErrorCode.NoNode;
         if (error != ZooKeeperErrorCode.NoNode)
         {
             // A read the server refuses (say, NoAuth) arms no watch: left out until it is listed again or a new session begins.
@@ -427,7 +442,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
             var count = Math.Min(reads.Length, providers.Count - start);
             for (var i = 0; i < count; i++)
             {
-                reads[i] = _client.GetDataAsync(providers[start + i].Path, _providerWatcher, cancellationToken);
+                reads[i] = _client.GetDataAsync(providers[start + i].Path, DataWatcher, cancellationToken);
             }
             ZooKeeperException? lost = null;
             for (var i = 0; i < count; i++)
@@ -469,6 +484,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     private async Task<ZooKeeperException?> ApplyAsync(Provider provider, NodeData data, CancellationToken cancellationToken)
     {
         provider.NeedsRead = false;
+        provider.Gone = false;
+        provider.CreatedMs = data.Stat.Ctime;
         var stored = NodeProperties.Parse(data.Data);
         if (stored.ReadWarning is { } warning && provider.WarnedMzxid != data.Stat.Mzxid)
         {
@@ -505,6 +522,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         catch (NoNodeException)
         {
             provider.Forget();
+            provider.Gone = true;
             return null;
         }
         catch (NodeLinkException ex)
@@ -563,106 +581,105 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
     /// <summary>Builds the snapshot from the current providers; swaps it in and fires the old token when it differs.</summary>
     private void Publish()
     {
-        var previous = Snapshot;
-        var names = _view?.Children ?? [];
+        IReadOnlyCollection<string> names;
+        if (_recursive)
+        {
+            var sorted = new string[_providers.Count];
+            _providers.Keys.CopyTo(sorted, 0);
+            Array.Sort(sorted, StringComparer.Ordinal);
+            names = sorted;
+        }
+        else
+        {
+            names = _view?.Children ?? [];
+        }
         var builder = ImmutableArray.CreateBuilder<ZooKeeperServiceEndpoint>(names.Count);
         foreach (var name in names)
         {
-            if (!_providers.TryGetValue(name, out var provider))
+            if (_providers.TryGetValue(name, out var provider) && EndpointOf(provider) is { } endpoint)
             {
-                continue;
-            }
-            NodeProperties? properties;
-            string path;
-            if (provider.Linked is { } linked)
-            {
-                properties = linked.IsDeleted ? null : linked.Properties;
-                path = linked.RealPath;
-            }
-            else
-            {
-                properties = provider.Stored;
-                path = provider.Path;
-            }
-            if (properties is null)
-            {
-                continue; // Not read yet, gone, or unreadable.
-            }
-            if (provider.Endpoint is { } existing && ReferenceEquals(provider.EndpointProperties, properties))
-            {
-                builder.Add(existing);
-                continue;
-            }
-            if (ReferenceEquals(provider.RejectedProperties, properties))
-            {
-                continue;
-            }
-            if (TryCreateEndpoint(path, name, properties, out var endpoint))
-            {
-                if (provider.Endpoint is { } old)
-                {
-                    endpoint.InheritLoad(old);
-                }
-                provider.Endpoint = endpoint;
-                provider.EndpointProperties = properties;
-                provider.RejectedProperties = null;
                 builder.Add(endpoint);
-            }
-            else
-            {
-                // Logged once per version of its data.
-                provider.RejectedProperties = properties;
-                Log.BadEndpoint(_logger, name, ServicePath);
             }
         }
         var endpoints = builder.Count == builder.Capacity ? builder.MoveToImmutable() : builder.ToImmutable();
+        var previous = Snapshot;
+        var changed = previous.Endpoints.Length != endpoints.Length || !previous.Endpoints.AsSpan().SequenceEqual(endpoints.AsSpan());
+        Swap(endpoints, changed);
+    }
+
+    /// <summary>
+    /// The endpoint of <paramref name="provider"/> as of its last read: the one made before when its properties are the
+    /// same, a new one when they changed, null when it has none (not read yet, gone, unreadable or unusable: logged once
+    /// per version of its data).
+    /// </summary>
+    private ZooKeeperServiceEndpoint? EndpointOf(Provider provider)
+    {
+        NodeProperties? properties;
+        string path;
+        if (provider.Linked is { } linked)
+        {
+            properties = linked.IsDeleted ? null : linked.Properties;
+            path = linked.RealPath;
+        }
+        else
+        {
+            properties = provider.Stored;
+            path = provider.Path;
+        }
+        if (properties is null)
+        {
+            return null;
+        }
+        if (provider.Endpoint is { } existing && ReferenceEquals(provider.EndpointProperties, properties))
+        {
+            return existing;
+        }
+        if (ReferenceEquals(provider.RejectedProperties, properties))
+        {
+            return null;
+        }
+        if (ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, provider.Name, properties, provider.CreatedMs, this, out var endpoint))
+        {
+            if (provider.Endpoint is { } old)
+            {
+                endpoint.InheritLoad(old);
+            }
+            provider.Endpoint = endpoint;
+            provider.EndpointProperties = properties;
+            provider.RejectedProperties = null;
+            return endpoint;
+        }
+        provider.RejectedProperties = properties;
+        Log.BadEndpoint(_logger, provider.Name, ServicePath);
+        return null;
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="endpoints"/> when they <paramref name="changed"/> or the stale flag or the path's existence
+    /// did: a new snapshot is swapped in, then the old one's token fires (consumers' callbacks run here, on this service's
+    /// loop, after the new snapshot is visible).
+    /// </summary>
+    private void Swap(ImmutableArray<ZooKeeperServiceEndpoint> endpoints, bool changed)
+    {
+        var previous = Snapshot;
         var isStale = _client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly);
-        var same = previous.IsLoaded && previous.IsStale == isStale && previous.Endpoints.Length == endpoints.Length
-            && previous.Endpoints.AsSpan().SequenceEqual(endpoints.AsSpan());
-        if (!same)
+        var pathExists = _recursive ? _pathExists : _view is not null;
+        if (changed || !previous.IsLoaded || previous.IsStale != isStale || previous.PathExists != pathExists)
         {
             var oldSource = _changeSource;
             _changeSource = new CancellationTokenSource();
-            var snapshot = new ServiceEndpointSnapshot(ServiceName, ServicePath, endpoints, true, isStale, new CancellationChangeToken(_changeSource.Token), _time.GetUtcNow());
+            var snapshot = new ServiceEndpointSnapshot(ServiceName, ServicePath, endpoints, true, pathExists, isStale, new CancellationChangeToken(_changeSource.Token), _time.GetUtcNow());
             Volatile.Write(ref _snapshot, snapshot);
             Log.Changed(_logger, ServiceName, ServicePath, endpoints.Length, isStale);
-            // Consumers' callbacks run here, on this service's loop, after the new snapshot is visible.
             oldSource.Cancel();
         }
         _loaded.TrySetResult();
     }
 
-    internal static bool TryCreateEndpoint(string path, string name, NodeProperties properties, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZooKeeperServiceEndpoint? endpoint)
-    {
-        endpoint = null;
-        Uri? uri = null;
-        if (properties.TryGetValue("uri", out var uriValue) && uriValue is JsonValue u && u.TryGetValue<string>(out var uriText)
-            && Uri.TryCreate(uriText, UriKind.Absolute, out var parsed) && !string.IsNullOrEmpty(parsed.Host))
-        {
-            uri = parsed;
-        }
-        if (uri is null)
-        {
-            var scheme = properties.TryGetValue("scheme", out var s) && s is JsonValue sv && sv.TryGetValue<string>(out var schemeText) && !string.IsNullOrWhiteSpace(schemeText)
-                ? schemeText.Trim()
-                : "http";
-            var colon = name.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(name.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-            {
-                return false;
-            }
-            if (!Uri.TryCreate($"{scheme}://{name}/", UriKind.Absolute, out uri))
-            {
-                return false;
-            }
-        }
-        endpoint = new ZooKeeperServiceEndpoint(path, name, uri, properties);
-        return true;
-    }
-
     private async Task CloseViewAsync()
     {
-        await ReleaseAsync([.. _providers.Values], removeWatches: true).ConfigureAwait(false);
+        // In tree mode the providers hold no watch of their own.
+        await ReleaseAsync([.. _providers.Values], removeWatches: !_recursive).ConfigureAwait(false);
         _providers.Clear();
         _providersParent = null;
         _viewSubscription?.Dispose();
@@ -693,6 +710,12 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable
         public IDisposable? LinkedSubscription { get; set; }
 
         public long WarnedMzxid { get; set; } = -1;
+
+        /// <summary>True when its last read found no node (it was deleted).</summary>
+        public bool Gone { get; set; }
+
+        /// <summary>When the node was created (its ctime, Unix ms), from its last read; 0 when not known.</summary>
+        public long CreatedMs { get; set; }
 
         public ZooKeeperServiceEndpoint? Endpoint { get; set; }
 

@@ -18,7 +18,7 @@ public sealed class ZooKeeperServiceDiscoveryOptions
     /// <value>The default value is 10 seconds.</value>
     public TimeSpan InitialLoadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The built-in selection strategy used when no other <see cref="IServiceEndpointSelector"/> is registered.</summary>
+    /// <summary>The built-in selection strategy used when no other <see cref="IZooKeeperEndpointSelector"/> is registered.</summary>
     /// <value>The default value is <see cref="ServiceEndpointSelectionStrategy.RoundRobin"/>.</value>
     public ServiceEndpointSelectionStrategy SelectionStrategy { get; set; } = ServiceEndpointSelectionStrategy.RoundRobin;
 

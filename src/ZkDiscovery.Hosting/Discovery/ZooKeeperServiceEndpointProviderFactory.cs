@@ -1,38 +1,197 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.ServiceDiscovery;
+using ZkDiscovery.Hosting.Diagnostics;
 
 namespace ZkDiscovery.Hosting.Discovery;
 
-/// <summary>Serves every query from ZooKeeper through the shared <see cref="ZooKeeperServiceEndpointResolver"/>.</summary>
-internal sealed class ZooKeeperServiceEndpointProviderFactory(ZooKeeperServiceEndpointResolver resolver) : IServiceEndpointProviderFactory
+/// <summary>
+/// Microsoft.Extensions.ServiceDiscovery's provider factory for ZooKeeper. The providers it creates are thin and
+/// short-lived (ServiceDiscovery creates one per resolution pipeline and disposes it when the pipeline has been idle):
+/// watches and data live in the singleton <see cref="ZooKeeperServiceEndpointResolver"/>, so creating and disposing
+/// providers never touches ZooKeeper.
+/// </summary>
+internal sealed partial class ZooKeeperServiceEndpointProviderFactory : IServiceEndpointProviderFactory
 {
+    private readonly ZooKeeperServiceEndpointResolver _resolver;
+    private readonly IOptions<ServiceDiscoveryOptions> _serviceDiscoveryOptions;
+    private readonly IConfiguration? _configuration;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public ZooKeeperServiceEndpointProviderFactory(
+        ZooKeeperServiceEndpointResolver resolver,
+        IOptions<ServiceDiscoveryOptions> serviceDiscoveryOptions,
+        TimeProvider time,
+        ILogger<ZooKeeperServiceEndpointProviderFactory> logger,
+        IConfiguration? configuration = null)
+    {
+        _resolver = resolver;
+        _serviceDiscoveryOptions = serviceDiscoveryOptions;
+        _configuration = configuration;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The section Microsoft's configuration provider reads endpoints from (<c>Services:{name}</c>).</summary>
+    internal const string ConfigurationSectionName = "Services";
+
     public bool TryCreateProvider(ServiceEndpointQuery query, [NotNullWhen(true)] out IServiceEndpointProvider? provider)
     {
         ArgumentNullException.ThrowIfNull(query);
-        provider = new Provider(resolver, query);
+        provider = null;
+        if (!_resolver.TryGetServicePath(query.ServiceName, out var path))
+        {
+            return false; // Not a name ZooKeeper can hold a service under.
+        }
+        var options = _serviceDiscoveryOptions.Value;
+        var schemes = options.ApplyAllowedSchemes(query.IncludedSchemes);
+        var allSchemes = options.AllowAllSchemes && query.IncludedSchemes.Count == 0;
+        provider = new Provider(this, query, path, allSchemes ? null : [.. schemes]);
         return true;
     }
 
-    private sealed class Provider(ZooKeeperServiceEndpointResolver resolver, ServiceEndpointQuery query) : IServiceEndpointProvider
+    /// <summary>True when configuration names endpoints for the service: Microsoft's configuration provider answers then.</summary>
+    private bool IsOverriddenByConfiguration(string serviceName) =>
+        _configuration?.GetSection(ConfigurationSectionName).GetSection(serviceName).Exists() == true;
+
+    /// <summary>
+    /// Adds the endpoints of <paramref name="snapshot"/> that match the query: its endpoint name (none: the default endpoint,
+    /// else the first of the query's schemes used as an endpoint name), and its schemes (the first scheme that has
+    /// endpoints wins, so <c>https+http</c> prefers https; an endpoint registered without a scheme always matches).
+    /// </summary>
+    internal static void AddMatching(IList<ServiceEndpoint> target, ServiceEndpointSnapshot snapshot, string? endpointName, string[]? schemes)
     {
-        public async ValueTask PopulateAsync(IServiceEndpointBuilder endpoints, CancellationToken cancellationToken)
+        var endpoints = snapshot.Endpoints;
+        string? name = endpointName;
+        if (name is null)
         {
-            ArgumentNullException.ThrowIfNull(endpoints);
-            if (endpoints.Endpoints.Count != 0)
+            // The default endpoint; failing that, the first scheme that is also an endpoint name.
+            var found = false;
+            foreach (var endpoint in endpoints)
             {
-                return; // An earlier provider found endpoints: the first one wins.
-            }
-            var snapshot = await resolver.GetSnapshotAsync(query.ServiceName, cancellationToken).ConfigureAwait(false);
-            foreach (var endpoint in snapshot.Endpoints)
-            {
-                if (query.IncludedSchemes.Count == 0 || query.IncludedSchemes.Contains(endpoint.Uri.Scheme, StringComparer.OrdinalIgnoreCase))
+                if (IsDefault(endpoint.EndpointName))
                 {
-                    endpoints.Endpoints.Add(endpoint);
+                    found = true;
+                    break;
                 }
             }
-            endpoints.AddChangeToken(snapshot.ChangeToken);
+            if (!found && schemes is not null)
+            {
+                foreach (var scheme in schemes)
+                {
+                    foreach (var endpoint in endpoints)
+                    {
+                        if (string.Equals(endpoint.EndpointName, scheme, StringComparison.OrdinalIgnoreCase))
+                        {
+                            name = scheme;
+                            break;
+                        }
+                    }
+                    if (name is not null)
+                    {
+                        break;
+                    }
+                }
+            }
         }
 
-        // The watcher is shared and owned by the resolver.
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        var best = int.MaxValue;
+        if (schemes is not null)
+        {
+            foreach (var endpoint in endpoints)
+            {
+                if (Matches(endpoint, name) && endpoint.Scheme is { } scheme)
+                {
+                    var index = IndexOf(schemes, scheme);
+                    if (index >= 0 && index < best)
+                    {
+                        best = index;
+                    }
+                }
+            }
+        }
+        foreach (var endpoint in endpoints)
+        {
+            if (!Matches(endpoint, name))
+            {
+                continue;
+            }
+            if (schemes is null || endpoint.Scheme is not { } scheme || IndexOf(schemes, scheme) == best)
+            {
+                target.Add(endpoint);
+            }
+        }
+
+        static bool IsDefault(string? endpointName) => endpointName is null || string.Equals(endpointName, "default", StringComparison.OrdinalIgnoreCase);
+
+        static bool Matches(ZooKeeperServiceEndpoint endpoint, string? name) =>
+            name is null ? IsDefault(endpoint.EndpointName) : string.Equals(endpoint.EndpointName, name, StringComparison.OrdinalIgnoreCase);
+
+        static int IndexOf(string[] schemes, string scheme)
+        {
+            for (var i = 0; i < schemes.Length; i++)
+            {
+                if (string.Equals(schemes[i], scheme, StringComparison.OrdinalIgnoreCase))
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    private sealed class Provider(ZooKeeperServiceEndpointProviderFactory factory, ServiceEndpointQuery query, string path, string[]? schemes) : IServiceEndpointProvider
+    {
+        public ValueTask PopulateAsync(IServiceEndpointBuilder endpoints, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(endpoints);
+            if (endpoints.Endpoints.Count != 0 || factory.IsOverriddenByConfiguration(query.ServiceName))
+            {
+                // An earlier provider answered, or configuration names the endpoints: its answer stands.
+                Log.Skipped(factory._logger, query.ServiceName);
+                return default;
+            }
+            var pending = factory._resolver.GetSnapshotAsync(query.ServiceName, cancellationToken);
+            if (pending.IsCompletedSuccessfully)
+            {
+                Populate(endpoints, pending.Result);
+                return default;
+            }
+            return PopulateSlowAsync(endpoints, pending);
+        }
+
+        private async ValueTask PopulateSlowAsync(IServiceEndpointBuilder endpoints, ValueTask<ServiceEndpointSnapshot> pending) =>
+            Populate(endpoints, await pending.ConfigureAwait(false));
+
+        private void Populate(IServiceEndpointBuilder endpoints, ServiceEndpointSnapshot snapshot)
+        {
+            // Always a token: ServiceDiscovery polls only when no provider gives one that calls back.
+            endpoints.AddChangeToken(snapshot.GetProviderToken(factory._time));
+            if (!snapshot.PathExists && !factory._resolver.IsConfigured(query.ServiceName))
+            {
+                // Not a ZooKeeper service (yet): the pass-through provider, if any, answers; the token fires when the path appears.
+                Log.NotInZooKeeper(factory._logger, query.ServiceName, path);
+                return;
+            }
+            endpoints.Features.Set(snapshot);
+            AddMatching(endpoints.Endpoints, snapshot, query.EndpointName, schemes);
+        }
+
+        // The watches belong to the resolver's shared cache.
+        public ValueTask DisposeAsync() => default;
+
+        public override string ToString() => "ZooKeeper";
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderSkipped, Level = LogLevel.Debug, Message = "Service {ServiceName}: endpoints already found by an earlier provider or named in configuration; ZooKeeper not asked.")]
+        public static partial void Skipped(ILogger logger, string serviceName);
+
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryNotInZooKeeper, Level = LogLevel.Debug, Message = "Service {ServiceName} is not configured and {ServicePath} does not exist: leaving it to the next provider.")]
+        public static partial void NotInZooKeeper(ILogger logger, string serviceName, string servicePath);
     }
 }

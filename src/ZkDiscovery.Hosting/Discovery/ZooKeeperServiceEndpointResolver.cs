@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.ServiceDiscovery;
 using ZkDiscovery.Hosting.Diagnostics;
 
 namespace ZkDiscovery.Hosting.Discovery;
@@ -45,6 +46,24 @@ public sealed class ZooKeeperServiceEndpointResolver : IAsyncDisposable
         return path;
     }
 
+    /// <summary>The path of <paramref name="serviceName"/> as <see cref="GetServicePath"/> gives it; false when the name makes no valid path.</summary>
+    internal bool TryGetServicePath(string serviceName, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? path)
+    {
+        try
+        {
+            path = GetServicePath(serviceName);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            path = null;
+            return false;
+        }
+    }
+
+    /// <summary>True when <paramref name="serviceName"/> has its own entry in <see cref="ZooKeeperServiceDiscoveryOptions.Services"/>.</summary>
+    internal bool IsConfigured(string serviceName) => _options.Services.ContainsKey(serviceName);
+
     /// <summary>
     /// The current endpoints of <paramref name="serviceName"/>, without waiting: lock-free and allocation-free once the
     /// service is watched. The first call starts watching and returns a snapshot that is not loaded yet
@@ -70,7 +89,10 @@ public sealed class ZooKeeperServiceEndpointResolver : IAsyncDisposable
         return watcher.Loaded.IsCompleted ? new ValueTask<ServiceEndpointSnapshot>(watcher.Snapshot) : WaitAsync(watcher, cancellationToken);
     }
 
-    /// <summary>The current endpoints of <paramref name="serviceName"/> as a <see cref="ServiceEndpointSource"/>; see <see cref="GetSnapshotAsync"/>.</summary>
+    /// <summary>
+    /// The current endpoints of <paramref name="serviceName"/> as Microsoft.Extensions.ServiceDiscovery's
+    /// <see cref="ServiceEndpointSource"/>; see <see cref="GetSnapshotAsync"/>.
+    /// </summary>
     /// <param name="serviceName">The service name.</param>
     /// <param name="cancellationToken">Abandons the wait for the first load.</param>
     /// <returns>The endpoints and a change token.</returns>

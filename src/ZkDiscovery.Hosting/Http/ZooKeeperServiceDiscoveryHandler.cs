@@ -43,7 +43,7 @@ internal sealed class ZooKeeperHttpRetryPipeline
 /// </summary>
 internal sealed partial class ZooKeeperServiceDiscoveryHandler(
     ZooKeeperServiceEndpointResolver resolver,
-    IServiceEndpointSelector selector,
+    IZooKeeperEndpointSelector selector,
     ZooKeeperHttpRetryPipeline retry,
     ILogger<ZooKeeperServiceDiscoveryHandler> logger) : DelegatingHandler
 {
