@@ -42,6 +42,11 @@ public sealed class NodePerKeyLayoutTests : ConfigurationTestBase
         Assert.Null(configuration["server"]);
         Assert.Null(configuration["spring"]);
         Assert.Equal(ZooKeeperConfigurationStatus.Current, ProviderOf(configuration).Status);
+        var keys = Assert.Single(configuration.GetZooKeeperConfigurationReports()).Keys.ToDictionary(static k => k.Key);
+        Assert.Equal(app + "/server/port", keys["server:port"].NodePath);
+        Assert.Equal(app + "/spring.datasource.url", keys["spring:datasource:url"].NodePath);
+        Assert.Equal(shared + "/shared/key", keys["shared:key"].NodePath);
+        Assert.Empty(keys["server:port"].Links);
     }
 
     [Fact]
@@ -138,6 +143,9 @@ public sealed class NodePerKeyLayoutTests : ConfigurationTestBase
         var configuration = Build(Root + "/current/fooservice", s => s.Layout = ZooKeeperConfigurationLayout.NodePerKey);
 
         Assert.Equal("blue", configuration["color"]);
+        var source = Assert.Single(Assert.Single(configuration.GetZooKeeperConfigurationReports()).Keys);
+        Assert.Equal(target + "/color", source.NodePath);
+        Assert.Equal([$"{Root}/current/fooservice -> {target}"], source.Links);
     }
 
     [Fact]

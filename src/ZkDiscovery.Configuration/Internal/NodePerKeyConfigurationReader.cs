@@ -44,20 +44,25 @@ internal sealed class NodePerKeyConfigurationReader : IConfigurationReader
         try
         {
             var data = ConfigurationKeyMapper.CreateData();
+            var sources = new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
             var root = await pass.ResolveAsync(_path, cancellationToken).ConfigureAwait(false);
             if (root is null)
             {
                 return new ConfigurationReadResult(ConfigurationReadStatus.NotFound, null, new NoNodeException(_path), pass.Watched);
             }
-            await AddTreeAsync(pass, data, root, cancellationToken).ConfigureAwait(false);
+            await AddTreeAsync(pass, data, sources, _path, root, cancellationToken).ConfigureAwait(false);
             if (_sharedPath is not null && await pass.ResolveAsync(_sharedPath, cancellationToken).ConfigureAwait(false) is { } shared)
             {
                 // Spring's /config/application: under the application's own keys.
                 var sharedData = ConfigurationKeyMapper.CreateData();
-                await AddTreeAsync(pass, sharedData, shared, cancellationToken).ConfigureAwait(false);
+                var sharedSources = new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
+                await AddTreeAsync(pass, sharedData, sharedSources, _sharedPath, shared, cancellationToken).ConfigureAwait(false);
                 foreach (var (key, value) in sharedData)
                 {
-                    data.TryAdd(key, value);
+                    if (data.TryAdd(key, value))
+                    {
+                        sources[key] = sharedSources[key];
+                    }
                 }
             }
             if (pass.Problems.Count > 0)
@@ -65,7 +70,7 @@ internal sealed class NodePerKeyConfigurationReader : IConfigurationReader
                 var message = $"The configuration at {_path} cannot be used: {string.Join("; ", pass.Problems.Distinct(StringComparer.Ordinal))}.";
                 return new ConfigurationReadResult(ConfigurationReadStatus.Failed, null, new InvalidDataException(message, pass.FirstCause), pass.Watched);
             }
-            return new ConfigurationReadResult(ConfigurationReadStatus.Loaded, data, null, pass.Watched);
+            return new ConfigurationReadResult(ConfigurationReadStatus.Loaded, data, null, pass.Watched, sources);
         }
         catch (TreeChangedException ex)
         {
@@ -83,9 +88,16 @@ internal sealed class NodePerKeyConfigurationReader : IConfigurationReader
         }
     }
 
-    /// <summary>Adds the keys of every descendant of <paramref name="contextPath"/> (its own data is not a key).</summary>
-    private async Task AddTreeAsync(Pass pass, Dictionary<string, string?> data, string contextPath, CancellationToken cancellationToken)
+    /// <summary>Adds the keys of every descendant of <paramref name="contextPath"/> (its own data is not a key), and where each comes from.</summary>
+    private async Task AddTreeAsync(
+        Pass pass,
+        Dictionary<string, string?> data,
+        Dictionary<string, ZooKeeperConfigurationKeySource> sources,
+        string configuredPath,
+        string contextPath,
+        CancellationToken cancellationToken)
     {
+        IReadOnlyList<string> links = string.Equals(configuredPath, contextPath, StringComparison.Ordinal) ? [] : [$"{configuredPath} -> {contextPath}"];
         var pending = new Stack<(string Path, string? Key, int Depth)>();
         pending.Push((contextPath, null, 0));
         while (pending.Count > 0)
@@ -124,6 +136,10 @@ internal sealed class NodePerKeyConfigurationReader : IConfigurationReader
                     if (!data.TryAdd(fullKey, value))
                     {
                         pass.Problems.Add($"{childPath} maps to the key '{fullKey}' that another node already gives");
+                    }
+                    else
+                    {
+                        sources[fullKey] = new ZooKeeperConfigurationKeySource { Key = fullKey, NodePath = childPath, Links = links };
                     }
                 }
                 pending.Push((childPath, childKey, depth + 1));
