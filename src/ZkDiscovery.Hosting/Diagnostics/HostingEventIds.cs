@@ -36,6 +36,7 @@ internal static class HostingEventIds
     public const int HttpEndpointFailed = 5210;
     public const int DiscoveryNotInZooKeeper = 5211;
     public const int DiscoveryTreeMode = 5212;
+    public const int DiscoveryInstanceNotUp = 5213;
 
     // 5300-5349: the client in the host.
     public const int ClientStarting = 5300;
