@@ -46,7 +46,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     private readonly SemaphoreSlim _readLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private ZooKeeperClientPool.Lease? _lease;
-    private ConfigurationTreeReader? _reader;
+    private IConfigurationReader? _reader;
     private HashSet<string> _watched = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
     private int _changes;
@@ -199,12 +199,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         _lease = ZooKeeperClientPool.Acquire(_connectionString, _digest, _source.LoggerFactory, _time);
         var client = _lease.Client;
         client.StateChanged += _stateHandler;
-        _reader = new ConfigurationTreeReader(
-            client,
-            _source.ReloadOnChange ? _watcher : null,
-            Path,
-            string.IsNullOrEmpty(_source.KeyPrefix) ? null : _source.KeyPrefix,
-            _source.IncludeChildren ? _source.MaxChildDepth : 0);
+        _reader = ConfigurationReaders.Create(client, _source.ReloadOnChange ? _watcher : null, Path, _source);
 
         var snapshot = ReadSnapshot();
         Exception? failure;

@@ -73,7 +73,25 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
     /// <value>The default value is false.</value>
     public bool IncludeChildren { get; set; }
 
-    /// <summary>How many levels of children <see cref="IncludeChildren"/> maps (1: direct children only).</summary>
+    /// <summary>
+    /// How the nodes hold configuration: JSON properties on the node (zc.zk, the default) or one node per key (Spring
+    /// Cloud Zookeeper Config: <c>/config/fooservice/server/port</c> = <c>8080</c> is <c>server:port</c>).
+    /// </summary>
+    /// <value>The default value is <see cref="ZooKeeperConfigurationLayout.Properties"/>.</value>
+    public ZooKeeperConfigurationLayout Layout { get; set; } = ZooKeeperConfigurationLayout.Properties;
+
+    /// <summary>
+    /// With <see cref="ZooKeeperConfigurationLayout.NodePerKey"/>, a shared context read underneath <see cref="Path"/> with
+    /// lower precedence, as Spring reads <c>/config/application</c> under <c>/config/{application}</c>; a missing shared
+    /// context has no keys (and is watched). Null: none.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public string? SharedPath { get; set; }
+
+    /// <summary>
+    /// How many levels of children <see cref="IncludeChildren"/> maps (1: direct children only); with
+    /// <see cref="ZooKeeperConfigurationLayout.NodePerKey"/>, how many levels of nodes below <see cref="Path"/> are keys.
+    /// </summary>
     /// <value>The default value is 10.</value>
     public int MaxChildDepth { get; set; } = 10;
 
@@ -165,6 +183,25 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         catch (ArgumentException ex)
         {
             throw new ArgumentException($"The ZooKeeper configuration path is invalid: {ex.Message}", nameof(Path), ex);
+        }
+        if (!Enum.IsDefined(Layout))
+        {
+            throw new ArgumentException($"{nameof(Layout)} must be {nameof(ZooKeeperConfigurationLayout.Properties)} or {nameof(ZooKeeperConfigurationLayout.NodePerKey)} (was {(int)Layout}).", nameof(Layout));
+        }
+        if (!string.IsNullOrEmpty(SharedPath))
+        {
+            if (Layout != ZooKeeperConfigurationLayout.NodePerKey)
+            {
+                throw new ArgumentException($"{nameof(SharedPath)} is only used with {nameof(Layout)} {nameof(ZooKeeperConfigurationLayout.NodePerKey)}.", nameof(SharedPath));
+            }
+            try
+            {
+                NodeLinks.NormalizePath(SharedPath);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"The ZooKeeper configuration {nameof(SharedPath)} is invalid: {ex.Message}", nameof(SharedPath), ex);
+            }
         }
         if (MaxChildDepth < 1)
         {

@@ -53,6 +53,26 @@ public sealed class TracingTests : ConfigurationTestBase, IDisposable
     }
 
     [Fact]
+    public async Task NodePerKeyLayout_LoadSpanCountsTheNodesRead()
+    {
+        var app = Root + "/config/fooservice";
+        await Client.EnsurePathAsync(app + "/server");
+        await Client.CreateAsync(app + "/server/port", Bytes("8080"));
+        await Client.CreateAsync(app + "/name", Bytes("foo"));
+
+        using var test = TraceCapture.StartTest();
+        var configuration = Build(app, s => s.Layout = ZooKeeperConfigurationLayout.NodePerKey);
+
+        Assert.Equal("8080", configuration["server:port"]);
+        var load = Assert.Single(_traces.InTrace(test), s => s.DisplayName == "zookeeper.configuration.load");
+        Assert.Equal(app, load.GetTagItem("zookeeper.configuration.path"));
+        // The context, server, server/port and name: every node whose data the pass read.
+        Assert.Equal(4, load.GetTagItem("zookeeper.configuration.nodes"));
+        Assert.Equal(2, load.GetTagItem("zookeeper.configuration.keys"));
+        Assert.Equal(2, load.GetTagItem("zookeeper.configuration.keys_changed"));
+    }
+
+    [Fact]
     public async Task Reload_OfUnusableData_IsAFailedSpan_AndTheLastGoodDataStays()
     {
         var path = Root + "/bad";

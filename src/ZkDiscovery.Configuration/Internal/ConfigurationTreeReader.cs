@@ -34,7 +34,7 @@ internal sealed record ConfigurationReadResult(
 /// so any change that could change the result fires a watch. Each node is read once per pass, so one pass is one
 /// consistent view of every node it read.
 /// </summary>
-internal sealed class ConfigurationTreeReader
+internal sealed class ConfigurationTreeReader : IConfigurationReader
 {
     private readonly ZooKeeperClient _client;
     private readonly Action<WatchedEvent>? _watcher;

@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
+using ZkDiscovery.Discovery;
 using ZkDiscovery.Hosting.Diagnostics;
 using ZkDiscovery.Nodes;
 
@@ -486,6 +488,27 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         provider.NeedsRead = false;
         provider.Gone = false;
         provider.CreatedMs = data.Stat.Ctime;
+        if (CuratorServiceInstance.LooksLikeInstance(data.Data))
+        {
+            // A Curator x-discovery instance (Curator, Spring Cloud Zookeeper): its metadata are the properties.
+            await provider.ReleaseLinkedAsync().ConfigureAwait(false);
+            if (CuratorServiceInstance.TryParse(data.Data, out var instance, out var error))
+            {
+                provider.Curator = instance;
+                provider.Stored = new NodeProperties(instance.Metadata.Select(static m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(m.Value))));
+            }
+            else
+            {
+                if (provider.WarnedMzxid != data.Stat.Mzxid)
+                {
+                    provider.WarnedMzxid = data.Stat.Mzxid;
+                    Log.ProviderUnreadable(_logger, provider.Path, ServiceName, error);
+                }
+                provider.Forget();
+            }
+            return null;
+        }
+        provider.Curator = null;
         var stored = NodeProperties.Parse(data.Data);
         if (stored.ReadWarning is { } warning && provider.WarnedMzxid != data.Stat.Mzxid)
         {
@@ -638,7 +661,23 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         {
             return null;
         }
-        if (ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, provider.Name, properties, provider.CreatedMs, this, out var endpoint))
+        ZooKeeperServiceEndpoint? endpoint;
+        if (provider.Curator is { } instance)
+        {
+            if (!instance.IsEnabled || !instance.IsUp)
+            {
+                // Not to be called: disabled, or a status other than UP (draining, out of service), as Spring skips it.
+                provider.RejectedProperties = properties;
+                Log.InstanceNotUp(_logger, provider.Path, ServiceName, instance.IsEnabled, instance.InstanceStatus ?? "");
+                return null;
+            }
+            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, provider.Name, instance, properties, this, out endpoint);
+        }
+        else
+        {
+            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, provider.Name, properties, provider.CreatedMs, this, out endpoint);
+        }
+        if (endpoint is not null)
         {
             if (provider.Endpoint is { } old)
             {
@@ -711,6 +750,9 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
         public long WarnedMzxid { get; set; } = -1;
 
+        /// <summary>The Curator instance its data holds, when it holds one.</summary>
+        public CuratorServiceInstance? Curator { get; set; }
+
         /// <summary>True when its last read found no node (it was deleted).</summary>
         public bool Gone { get; set; }
 
@@ -753,7 +795,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         [LoggerMessage(EventId = HostingEventIds.DiscoveryChanged, Level = LogLevel.Debug, Message = "Service {ServiceName} at {ServicePath}: {Count} endpoint(s), stale={IsStale}.")]
         public static partial void Changed(ILogger logger, string serviceName, string servicePath, int count, bool isStale);
 
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryBadEndpoint, Level = LogLevel.Warning, Message = "Ignoring {Name} under {ServicePath}: neither a usable uri property nor a HOST:PORT name.")]
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryInstanceNotUp, Level = LogLevel.Debug, Message = "Leaving {Path} out of service {ServiceName}: the Curator instance is not up (enabled {Enabled}, instance_status '{Status}').")]
+        public static partial void InstanceNotUp(ILogger logger, string path, string serviceName, bool enabled, string status);
+
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryBadEndpoint, Level = LogLevel.Warning, Message = "Ignoring {Name} under {ServicePath}: neither a usable uri property nor a HOST:PORT name (nor, for a Curator instance, an address and port).")]
         public static partial void BadEndpoint(ILogger logger, string name, string servicePath);
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryLoadFailed, Level = LogLevel.Information, Message = "Reading the endpoints of {ServiceName} at {ServicePath} failed; keeping the last list until ZooKeeper is back: {Reason}")]

@@ -78,7 +78,9 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         _environment = environmentVariables;
         _machineAddresses = machineAddresses;
         _applicationName = environment.ApplicationName;
-        _servicePath = _options.ServicePath ?? DefaultServicePath(environment.ApplicationName);
+        _servicePath = _options.ServicePath ?? (_options.Layout == ZooKeeperRegistrationLayout.Curator
+            ? CuratorLayout.DefaultServicePath(environment.ApplicationName)
+            : DefaultServicePath(environment.ApplicationName));
         _registrar = new ServiceRegistrar(client, loggerFactory);
         _registrar.Registering += (_, e) => _options.OnRegistering?.Invoke(e);
         _watcher = OnWatch;
@@ -169,6 +171,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         var registrations = Registrations;
         if (registrations.Count > 0)
         {
+            var drained = await DrainCuratorInstancesAsync(registrations, cancellationToken).ConfigureAwait(false);
             Log.Deregistering(_logger, registrations.Count, _servicePath);
             // Bounded: when ZooKeeper is unreachable the session (and its nodes) ends with the client anyway.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -185,7 +188,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
                     Log.DeregisterFailed(_logger, registration.Paths[0], ex.Message);
                 }
             }
-            if (_options.DrainDelay > TimeSpan.Zero)
+            if (_options.DrainDelay > TimeSpan.Zero && !drained)
             {
                 Log.Draining(_logger, _options.DrainDelay);
                 try
@@ -279,7 +282,9 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
                     Log.Waiting(_logger, address.Name, _servicePath);
                 }
                 await _client.WaitUntilConnectedAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-                var registration = await _registrar.RegisterAsync(_servicePath, address.Host, address.Port, properties, registrationOptions, cancellationToken).ConfigureAwait(false);
+                var registration = IsCurator
+                    ? await RegisterCuratorInstanceAsync(address, registrationOptions, cancellationToken).ConfigureAwait(false)
+                    : await _registrar.RegisterAsync(_servicePath, address.Host, address.Port, properties, registrationOptions, cancellationToken).ConfigureAwait(false);
                 ZooKeeperHostingActivitySource.Registered(activity, attempt, _client.SessionId);
                 return registration;
             }
@@ -374,7 +379,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         var registration = entry.Registration;
         var path = registration.Paths[0];
         var sessionId = _client.SessionId;
-        var expected = registration.Properties.ToBytes();
+        var expected = registration.GetNodeData();
         NodeData node = default;
         var exists = true;
         try
@@ -436,7 +441,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         using var activity = ZooKeeperHostingActivitySource.StartRepair(_servicePath, path, problem);
         try
         {
-            await registration.UpdateAsync(registration.Properties, cancellationToken).ConfigureAwait(false);
+            await registration.RewriteAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ZooKeeperHostingActivitySource.Failed(activity, ex))
         {

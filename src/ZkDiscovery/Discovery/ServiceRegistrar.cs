@@ -134,6 +134,14 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             Log.WildcardExpanded(_logger, host, registration.AddressList);
         }
 
+        await AddAsync(registration, cancellationToken).ConfigureAwait(false);
+        Log.Registered(_logger, servicePath, registration.AddressList, _client.SessionId);
+        return registration;
+    }
+
+    /// <summary>Keeps <paramref name="registration"/> and creates its nodes; on failure removes it again (and what was created).</summary>
+    private async Task AddAsync(ServiceRegistration registration, CancellationToken cancellationToken)
+    {
         using var activity = StartActivity(ZooKeeperActivitySource.RegisterSpan, registration);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -158,7 +166,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
                 TraceFailed(activity, ex);
                 if (ex is not OperationCanceledException)
                 {
-                    Log.RegistrationFailed(_logger, servicePath, registration.AddressList, ex);
+                    Log.RegistrationFailed(_logger, registration.ServicePath, registration.AddressList, ex);
                 }
                 await DeleteOwnNodesQuietlyAsync(registration).ConfigureAwait(false);
                 throw;
@@ -168,9 +176,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         {
             _gate.Release();
         }
-        Log.Registered(_logger, servicePath, registration.AddressList, _client.SessionId);
         TraceRegistered(activity);
-        return registration;
     }
 
     /// <summary>Unregisters every registration (logging failures), stops re-creating them, and detaches from the client. Idempotent.</summary>
@@ -203,7 +209,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         return new NodeProperties(merged);
     }
 
-    internal async Task UpdateAsync(ServiceRegistration registration, NodeProperties properties, CancellationToken cancellationToken)
+    internal async Task UpdateAsync(ServiceRegistration registration, NodeProperties? properties, CuratorServiceInstance? instance, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -213,7 +219,14 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
                 throw new InvalidOperationException($"The registration {registration} was removed.");
             }
             // Kept first: whatever happens below, a re-creation uses the new data.
-            registration.SetProperties(properties);
+            if (properties is not null)
+            {
+                registration.SetProperties(properties);
+            }
+            if (instance is not null)
+            {
+                registration.SetInstance(instance);
+            }
             var data = registration.Data;
             foreach (var path in registration.Paths)
             {
