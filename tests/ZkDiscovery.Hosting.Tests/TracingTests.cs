@@ -50,4 +50,24 @@ public sealed class TracingTests : IDisposable
         Assert.Equal(ActivityStatusCode.Unset, repair.Status);
         Assert.Equal(client.SessionId, (await observer.ExistsAsync($"{servicePath}/{address}"))!.EphemeralOwner);
     }
+
+    [Fact]
+    public async Task CuratorLayout_RegistrationSpan_OverTheRegistrarsSpanNamingTheInstanceId()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var servicePath = $"/hosting-{Guid.NewGuid():N}/services/traced";
+        await using var app = await TestApps.StartAsync(cs, servicePath, b => b.Configuration["ZooKeeper:Registration:Layout"] = "Curator");
+        await TestApps.WaitRegisteredAsync(app);
+        var id = Assert.Single(TestApps.Registration(app).Registrations).Addresses[0];
+
+        var registration = await _traces.WaitForAsync(
+            s => s.DisplayName == "zookeeper.registration" && (string?)s.GetTagItem("zookeeper.service.path") == servicePath,
+            Timeout);
+        Assert.Equal($"127.0.0.1:{TestApps.Port(app)}", registration.GetTagItem("zookeeper.registration.address"));
+        Assert.Equal(ActivityStatusCode.Unset, registration.Status);
+        var register = Assert.Single(_traces.Exported, s => s.DisplayName == "zookeeper.register" && s.ParentSpanId == registration.SpanId);
+        Assert.Equal([id], (string[])register.GetTagItem("zookeeper.registration.addresses")!);
+        Assert.Contains(_traces.Exported, s => s.DisplayName == "create" && s.ParentSpanId == register.SpanId
+            && (string?)s.GetTagItem("zookeeper.path") == $"{servicePath}/{id}");
+    }
 }
