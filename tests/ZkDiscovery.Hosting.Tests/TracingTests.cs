@@ -70,4 +70,33 @@ public sealed class TracingTests : IDisposable
         Assert.Contains(_traces.Exported, s => s.DisplayName == "create" && s.ParentSpanId == register.SpanId
             && (string?)s.GetTagItem("zookeeper.path") == $"{servicePath}/{id}");
     }
+
+    [Fact]
+    public async Task DiscoveryRefresh_IsASpanOfItsOwn_OverTheReadsOfJustTheChangedProvider()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var servicePath = $"/hosting-{Guid.NewGuid():N}/providers";
+        await using var writer = await ZooKeeperClient.ConnectAsync(cs);
+        await writer.EnsurePathAsync(servicePath);
+        await writer.CreateAsync(servicePath + "/10.7.0.1:80", System.Text.Encoding.UTF8.GetBytes("{\"scheme\":\"http\"}"));
+        await using var reader = await ZooKeeperClient.ConnectAsync(cs);
+        using var test = TraceCapture.StartTest();
+        await using var watcher = new Discovery.ServiceEndpointWatcher(reader, "traced", servicePath, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System);
+        watcher.Start(); // Under the test's span: the loop must not inherit it.
+
+        var first = await _traces.WaitForAsync(s => s.DisplayName == "zookeeper.discovery.refresh" && (string?)s.GetTagItem("zookeeper.service.path") == servicePath, Timeout);
+        Assert.Equal(ZooKeeperTelemetry.HostingActivitySourceName, first.Source.Name);
+        Assert.Equal(default, first.ParentSpanId); // A trace of its own.
+        Assert.Equal("traced", first.GetTagItem("zookeeper.service.name"));
+        Assert.Equal(1, first.GetTagItem("zookeeper.discovery.endpoints"));
+        Assert.Contains(_traces.Exported, s => s.DisplayName == "get_children" && s.ParentSpanId == first.SpanId);
+
+        await writer.CreateAsync(servicePath + "/10.7.0.2:80", System.Text.Encoding.UTF8.GetBytes("{\"scheme\":\"http\"}"));
+        var change = await _traces.WaitForAsync(s => s.DisplayName == "zookeeper.discovery.refresh" && (string?)s.GetTagItem("zookeeper.service.path") == servicePath
+            && s.GetTagItem("zookeeper.discovery.endpoints") is 2, Timeout);
+        var reads = _traces.Exported.Where(s => s.ParentSpanId == change.SpanId).ToList();
+        var read = Assert.Single(reads); // One read of the new provider; no listing.
+        Assert.Equal("multi_read", read.DisplayName);
+        Assert.DoesNotContain(_traces.InTrace(test), s => s.DisplayName == "zookeeper.discovery.refresh");
+    }
 }

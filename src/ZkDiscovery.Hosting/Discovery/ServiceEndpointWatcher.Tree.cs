@@ -114,7 +114,7 @@ internal sealed partial class ServiceEndpointWatcher
                 {
                     _dirty.Clear();
                 }
-                await ResyncAsync(cancellationToken).ConfigureAwait(false);
+                await TracedAsync(static (w, ct) => w.ResyncAsync(ct), cancellationToken).ConfigureAwait(false);
             }
             Dictionary<string, WatchEventType>? dirty = null;
             lock (_changedLock)
@@ -128,7 +128,7 @@ internal sealed partial class ServiceEndpointWatcher
             if (dirty is not null)
             {
                 published = true;
-                await ApplyChangesAsync(dirty, cancellationToken).ConfigureAwait(false);
+                await TracedAsync((w, ct) => w.ApplyChangesAsync(dirty, ct), cancellationToken).ConfigureAwait(false);
             }
             if (Interlocked.Exchange(ref _republish, 0) != 0 || !published)
             {

@@ -192,7 +192,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 {
                     _work.Reader.TryRead(out _);
                     Interlocked.Exchange(ref _signalPending, 0);
-                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                    await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
                     if (_view!.IsDeleted)
                     {
                         Log.Missing(_logger, ServiceName, ServicePath);
@@ -222,7 +222,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 var view = await LiveChildren.StartAsync(_client, ServicePath, _loggerFactory, cancellationToken).ConfigureAwait(false);
                 _view = view;
                 _viewSubscription = view.Subscribe(_ => Signal());
-                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (NoNodeException)
@@ -251,6 +251,24 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 Publish();
                 await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs one refresh (a read of the providers up to the published snapshot) under a <c>zookeeper.discovery.refresh</c>
+    /// span when someone listens; the loop runs without the creator's ExecutionContext, so the span starts a trace of its own.
+    /// </summary>
+    private async Task TracedAsync(Func<ServiceEndpointWatcher, CancellationToken, Task> refresh, CancellationToken cancellationToken)
+    {
+        using var activity = ZooKeeperHostingActivitySource.StartDiscoveryRefresh(ServiceName, ServicePath);
+        try
+        {
+            await refresh(this, cancellationToken).ConfigureAwait(false);
+            ZooKeeperHostingActivitySource.DiscoveryRefreshed(activity, Snapshot.Endpoints.Length);
+        }
+        catch (Exception ex) when (ZooKeeperHostingActivitySource.Failed(activity, ex))
+        {
+            throw; // Not reached: Failed only marks the span.
         }
     }
 
