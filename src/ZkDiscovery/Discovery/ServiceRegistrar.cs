@@ -329,12 +329,14 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         try
         {
             _recreateFailed = false;
-            var registrations = Registrations;
+            // Those made in this very session (registered while the client was connecting) lost nothing.
+            var sessionId = _client.SessionId;
+            var registrations = Registrations.Where(r => r.OwnerSession == 0 || r.OwnerSession != sessionId).ToList();
             if (registrations.Count == 0)
             {
                 return;
             }
-            Log.Recreating(_logger, registrations.Count, _client.SessionId);
+            Log.Recreating(_logger, registrations.Count, sessionId);
             foreach (var registration in registrations)
             {
                 using var activity = StartActivity(ZooKeeperActivitySource.ReregisterSpan, registration);
@@ -363,24 +365,29 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
     {
         var acl = await GetAclAsync(registration, cancellationToken).ConfigureAwait(false);
         var data = registration.Data;
-        foreach (var path in registration.Paths)
+        long owner = 0;
+        for (var i = 0; i < registration.Paths.Count; i++)
         {
-            await EnsureNodeAsync(registration.ServicePath, path, data, acl, cancellationToken).ConfigureAwait(false);
+            var nodeOwner = await EnsureNodeAsync(registration.ServicePath, registration.Paths[i], data, acl, cancellationToken).ConfigureAwait(false);
+            owner = i == 0 || nodeOwner == owner ? nodeOwner : 0;
         }
+        // The session the nodes belong to, as the server says: a new session that started meanwhile has none of them.
+        registration.OwnerSession = owner;
     }
 
     /// <summary>
     /// Makes <paramref name="path"/> exist as an ephemeral node of this session holding <paramref name="data"/>.
     /// Connection losses and expiries are retried (requests wait for the next connection); other errors are thrown.
     /// </summary>
-    private async Task EnsureNodeAsync(string servicePath, string path, byte[] data, IReadOnlyList<ZooKeeperAcl> acl, CancellationToken cancellationToken)
+    /// <returns>The session that owns the node (its ephemeral owner).</returns>
+    private async Task<long> EnsureNodeAsync(string servicePath, string path, byte[] data, IReadOnlyList<ZooKeeperAcl> acl, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await _client.CreateAsync(path, data, CreateMode.Ephemeral, acl, null, cancellationToken).ConfigureAwait(false);
-                return;
+                var created = await _client.CreateAsync(path, data, CreateMode.Ephemeral, acl, null, cancellationToken).ConfigureAwait(false);
+                return created.Stat.EphemeralOwner;
             }
             catch (NoNodeException) when (attempt < MaxAttempts)
             {
@@ -404,7 +411,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
                     {
                         await _client.ExecuteWithRetryAsync(ct => _client.SetDataAsync(path, data, -1, ct), cancellationToken).ConfigureAwait(false);
                     }
-                    return;
+                    return existing.Stat.EphemeralOwner;
                 }
                 Log.StaleNodeReplaced(_logger, path, existing.Stat.EphemeralOwner);
                 try

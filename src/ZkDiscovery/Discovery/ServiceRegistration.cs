@@ -136,6 +136,9 @@ public sealed class ServiceRegistration : IAsyncDisposable
 
     internal void SetProperties(NodeProperties properties) => _properties = properties;
 
+    /// <summary>The session that owns the nodes, as the server reported when they were last made sure of; 0 when unknown or mixed.</summary>
+    internal long OwnerSession { get; set; }
+
     internal void SetInstance(CuratorServiceInstance instance) => _instance = instance;
 
     /// <summary>Marks the registration removed; false when it already was.</summary>
