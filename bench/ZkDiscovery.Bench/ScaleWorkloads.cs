@@ -735,44 +735,15 @@ internal static class ScaleWorkloads
             var readers = new ConfigurationReaders(roots);
             try
             {
-                for (var first = 0; first < s; first += 50)
+                // One after the other on a pool thread: Build() blocks until the provider's first read (sync over
+                // async), and many blocked builds at once would starve the thread pool that the reads need. Not timed.
+                await Task.Run(() =>
                 {
-                    var batch = Enumerable.Range(first, Math.Min(50, s - first)).Select(k => Task.Run(() =>
+                    for (var k = 0; k < s; k++)
                     {
-                        var root = new ConfigurationBuilder().AddZooKeeper(ScaleNames.ConfigPath, source =>
-                        {
-                            source.ConnectionString = o.ConnectionString;
-                            source.DigestCredentials = string.Create(CultureInfo.InvariantCulture, $"w8-{passTag}-{k}:x");
-                            source.ReloadDelay = TimeSpan.Zero;
-                            source.StartupTimeout = TimeSpan.FromSeconds(30);
-                        }).Build();
-                        lock (roots)
-                        {
-                            roots.Add(root);
-                        }
-                        if (root["seq"] != "0")
-                        {
-                            throw new InvalidOperationException($"W8: a configuration reader started with seq={root["seq"]}, expected 0.");
-                        }
-                        var have = 0;
-                        ChangeToken.OnChange(root.GetReloadToken, () =>
-                        {
-                            if (!int.TryParse(root["seq"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var seq))
-                            {
-                                return;
-                            }
-                            while (Volatile.Read(ref have) is var before && seq > before)
-                            {
-                                if (Interlocked.CompareExchange(ref have, seq, before) == before)
-                                {
-                                    fanOut.Advance(before, seq);
-                                    break;
-                                }
-                            }
-                        });
-                    }));
-                    await Task.WhenAll(batch).ConfigureAwait(false);
-                }
+                        roots.Add(StartReader(o, passTag, k, fanOut));
+                    }
+                }).ConfigureAwait(false);
                 return readers;
             }
             catch
@@ -782,9 +753,49 @@ internal static class ScaleWorkloads
             }
         }
 
+        private static IConfigurationRoot StartReader(BenchOptions o, string passTag, int k, FanOut fanOut)
+        {
+            var root = new ConfigurationBuilder().AddZooKeeper(ScaleNames.ConfigPath, source =>
+            {
+                source.ConnectionString = o.ConnectionString;
+                source.DigestCredentials = string.Create(CultureInfo.InvariantCulture, $"w8-{passTag}-{k}:x");
+                source.ReloadDelay = TimeSpan.Zero;
+                source.StartupTimeout = TimeSpan.FromSeconds(30);
+            }).Build();
+            if (root["seq"] != "0")
+            {
+                ((IDisposable)root).Dispose();
+                throw new InvalidOperationException($"W8: a configuration reader started with seq={root["seq"]}, expected 0.");
+            }
+            var have = 0;
+            ChangeToken.OnChange(root.GetReloadToken, () =>
+            {
+                if (!int.TryParse(root["seq"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var seq))
+                {
+                    return;
+                }
+                while (Volatile.Read(ref have) is var before && seq > before)
+                {
+                    if (Interlocked.CompareExchange(ref have, seq, before) == before)
+                    {
+                        fanOut.Advance(before, seq);
+                        break;
+                    }
+                }
+            });
+            return root;
+        }
+
         public async ValueTask DisposeAsync()
         {
-            await Task.WhenAll(roots.Select(r => Task.Run(() => ((IDisposable)r).Dispose()))).ConfigureAwait(false);
+            // One after the other, off the caller's thread: Dispose blocks until the provider's loop has ended.
+            await Task.Run(() =>
+            {
+                foreach (var root in roots)
+                {
+                    ((IDisposable)root).Dispose();
+                }
+            }).ConfigureAwait(false);
         }
     }
 }
