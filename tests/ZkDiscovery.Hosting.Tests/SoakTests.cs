@@ -24,7 +24,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             {
                 ServerPort = server.Port,
                 Duration = TimeSpan.FromSeconds(60),
-                WarmUp = TimeSpan.FromSeconds(20),
+                WarmUp = TimeSpan.FromSeconds(30),
                 SampleInterval = TimeSpan.FromSeconds(10),
                 CutInterval = TimeSpan.FromSeconds(20),
                 CutOutage = TimeSpan.FromSeconds(1),

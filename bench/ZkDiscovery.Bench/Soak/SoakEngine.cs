@@ -249,6 +249,8 @@ internal static class SoakEngine
             var samples = new List<SoakSample>();
             async Task<SoakSample> SampleAsync()
             {
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
                 var heap = GC.GetTotalMemory(forceFullCollection: true);
                 using var self = Process.GetCurrentProcess();
                 var mntr = await FourLetterWordAsync(options.ServerPort, "mntr", cancellationToken).ConfigureAwait(false);
@@ -282,8 +284,7 @@ internal static class SoakEngine
 
             log(string.Create(CultureInfo.InvariantCulture, $"soak: {options.Duration.TotalMinutes:F1} min, {options.Instances} instances, {options.ChangesPerSecond} changes/s, a configuration write every {options.ConfigWriteInterval.TotalSeconds:F1} s, a cut every {options.CutInterval.TotalSeconds:F0} s, samples every {options.SampleInterval.TotalSeconds:F0} s (warm-up {options.WarmUp.TotalSeconds:F0} s)"));
             await Task.WhenAll(ChurnAsync(), WriteConfigurationAsync(), CutAsync(), SampleLoopAsync()).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            proxy.Heal();
+            cancellationToken.ThrowIfCancellationRequested(); // (the cut loop always heals the proxy before it ends)
 
             // No missed update: with the load stopped, the view and the configuration must reach the server's state.
             var server = new HashSet<string>((await admin.GetChildrenAsync(servicePath, cancellationToken: cancellationToken).ConfigureAwait(false)).Children, StringComparer.Ordinal);
