@@ -58,7 +58,7 @@ zk_jar=/usr/share/java/zookeeper.jar
 if [[ ! -f "$zk_jar" ]]; then
   "$repo_root/eng/install-zookeeper.sh"
 fi
-if [[ ",$clients," == *",kazoo,"* ]] && ! /usr/bin/python3 -c 'import kazoo' 2>/dev/null; then
+if [[ ",$clients," == *",kazoo,"* && ",$workloads," == *,W[1-6],* ]] && ! /usr/bin/python3 -c 'import kazoo' 2>/dev/null; then
   echo "Installing python3-kazoo (Debian package)..." >&2
   apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-kazoo >&2
@@ -82,7 +82,7 @@ mkdir -p "$work/classes"
 javac -nowarn -d "$work/classes" -cp "$zk_jar" bench/java/ZkBench.java bench/java/ScaleBench.java bench/java/RawFloor.java >&2
 java_cp="$work/classes:$zk_jar:/usr/share/java/slf4j-nop.jar"
 if [[ -f /usr/share/java/curator-recipes.jar ]]; then
-  javac -nowarn -Xlint:-deprecation -d "$work/classes" -cp "$work/classes:$curator_jars:$zk_jar" bench/java/CuratorBench.java >&2
+  javac -nowarn -d "$work/classes" -cp "$work/classes:$curator_jars:$zk_jar" bench/java/CuratorBench.java >&2
 fi
 curator_cp="$work/classes:$curator_jars:$zk_jar:/usr/share/java/slf4j-nop.jar"
 # W7's registrars and churner run in a child process of every W7 driver (this command), so the watcher's process CPU

@@ -20,6 +20,7 @@ import org.apache.curator.utils.ZKPaths;
  * ServiceCache), {@code --engine pcc} the older PathChildrenCache (re-reads the children on every event; caches data).
  * Both keep the children's data. Same contract, names, churner and RESULT line as ScaleBench (W7 only).
  */
+@SuppressWarnings("deprecation") // PathChildrenCache is deprecated in Curator 5; it is one of the references measured
 public final class CuratorBench {
     public static void main(String[] args) throws Exception {
         int port = 0;
