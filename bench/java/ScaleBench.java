@@ -58,18 +58,6 @@ public final class ScaleBench {
         return i < n ? initial(i) : created(i - n);
     }
 
-    static Set<String> finalChildren(int n) {
-        Set<String> set = new HashSet<>();
-        for (int m = 0; m < n; m++) {
-            set.add(initial(m));
-        }
-        for (int i = 0; i < CHANGES; i++) {
-            set.remove(deleted(i, n));
-            set.add(created(i));
-        }
-        return set;
-    }
-
     /** 100 bytes of JSON {"seq":N,"pad":"xx..x"}, as ScaleNames.ConfigData. */
     static byte[] configData(int seq) {
         String head = "{\"seq\":" + seq + ",\"pad\":\"";
@@ -145,6 +133,9 @@ public final class ScaleBench {
             double[] lags = new double[CHANGES];
             int early = 0;
             for (int i = 0; i < CHANGES; i++) {
+                if (watcher.reflectedAt(i) == 0) {
+                    throw new IllegalStateException("change " + i + " was never seen in the view");
+                }
                 double lag = (watcher.reflectedAt(i) - Long.parseLong(parts[i + 1])) / 1e6;
                 if (lag < 0) {
                     early++;
