@@ -93,6 +93,8 @@ def targets(results, present):
         ("W8 CPU per notify / Java's", "≤ 0.6", "W8", "cpu_us_notify", med("java", "W8", "cpu_us_notify")),
     ]
     for label, limit, w, key, ref in rows:
+        if not (w7 if w == "W7" else w8):
+            continue
         cells = []
         for c in w7:
             cells.append(ratio(med(c, "W7", key), ref) if w == "W7" else "")

@@ -11,6 +11,7 @@ internal sealed class BenchOptions
                                  [--w5-endpoints] [--w8-configuration]
                ZkDiscovery.Bench micro [BenchmarkDotNet arguments, e.g. --filter '*']
                ZkDiscovery.Bench w7-churner --port P --instances N   (W7's registrars and churner; started by W7)
+               ZkDiscovery.Bench soak --port P [--minutes 20] ...    (endurance run; `soak --help`, bench/soak.sh)
 
           --port P            ZooKeeper server on 127.0.0.1:P (required)
           --client NAME       name printed in RESULT lines (default zkdiscovery)

@@ -68,6 +68,7 @@ internal static class ScaleWorkloads
             await watcher.Loaded.WaitAsync(s_wait).ConfigureAwait(false);
             var loadMs = Stats.TicksToMilliseconds(Stopwatch.GetTimestamp() - t0);
             var heapMb = ManagedHeapAfterFullGc() / 1048576.0;
+            changes.PrepareFinal();
 
             var cpu0 = Stats.ProcessCpu();
             await churner.SendAsync("GO").ConfigureAwait(false);
@@ -88,6 +89,10 @@ internal static class ScaleWorkloads
             var early = 0;
             for (var i = 0; i < lags.Length; i++)
             {
+                if (reflected[i] == 0)
+                {
+                    throw new InvalidOperationException($"W7: change {i} was never seen in the view.");
+                }
                 var lag = (reflected[i] - acks[i]) / 1e6;
                 if (lag < 0)
                 {
@@ -130,6 +135,8 @@ internal static class ScaleWorkloads
     /// <summary>Which change deletes or creates which name; when each change was reflected.</summary>
     private sealed class ChangeBook
     {
+        private readonly int _n;
+
         public ChangeBook(int n)
         {
             for (var i = 0; i < ScaleNames.Changes; i++)
@@ -137,14 +144,17 @@ internal static class ScaleWorkloads
                 CreatedBy[ScaleNames.Created(i)] = i;
                 DeletedBy[ScaleNames.Deleted(i, n)] = i;
             }
-            Final = ScaleNames.Final(n, ScaleNames.Changes);
+            _n = n;
         }
 
         public Dictionary<string, int> CreatedBy { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, int> DeletedBy { get; } = new(StringComparer.Ordinal);
 
-        public HashSet<string> Final { get; }
+        /// <summary>The children after all changes; built by <see cref="PrepareFinal"/> (after the heap is measured, before the churn).</summary>
+        public HashSet<string> Final { get; private set; } = [];
+
+        public void PrepareFinal() => Final = ScaleNames.Final(_n, ScaleNames.Changes);
     }
 
     private interface IW7Watcher : IAsyncDisposable
@@ -322,7 +332,7 @@ internal static class ScaleWorkloads
                 {
                     return;
                 }
-                _view[name] = task.Result.Data.ToArray();
+                _view[name] = task.Result.Data;
                 if (_book.CreatedBy.TryGetValue(name, out var i) && _createdAt[i] == 0)
                 {
                     _createdAt[i] = Stats.MonotonicNanoseconds();

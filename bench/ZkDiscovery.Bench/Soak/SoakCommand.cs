@@ -30,6 +30,9 @@ internal static class SoakCommand
                 double Number() => double.Parse(Value(), CultureInfo.InvariantCulture);
                 switch (args[i])
                 {
+                    case "-h" or "--help":
+                        await Console.Out.WriteLineAsync(Usage).ConfigureAwait(false);
+                        return 0;
                     case "--port": port = (int)Number(); break;
                     case "--minutes": minutes = Number(); break;
                     case "--warmup-minutes": warmupMinutes = Number(); break;
