@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs Apache ZooKeeper (Debian package `zookeeper`, 3.8 on Debian 12) and, when `java` is missing,
 # a headless Java runtime -- only if /usr/share/java/zookeeper.jar is missing (or java is).
+# Also installs Apache Curator 5.4 (`libcurator-discovery-java`, plus `libcurator-recipes-java`, which
+# x-discovery needs at run time but does not depend on; Jackson and Guava come with them) and, when `javac`
+# is missing, a headless JDK: the interop tests compile a small Curator peer (tests/Shared/CuratorPeer).
+# Skip Curator with ZKD_SKIP_CURATOR=1 (the interop tests then fail to find it).
 # Used by eng/test.sh and eng/run-sample.sh. Installs no service: nothing listens after installation.
 # Skipped entirely when ZOOKEEPER_CLASSPATH is set (you provide ZooKeeper yourself).
 set -euo pipefail
@@ -9,6 +13,17 @@ zk_jar=/usr/share/java/zookeeper.jar
 packages=()
 if [[ -z "${ZOOKEEPER_CLASSPATH:-}" && ! -f "$zk_jar" ]]; then
   packages+=(zookeeper)
+fi
+if [[ -z "${ZKD_SKIP_CURATOR:-}" ]]; then
+  if [[ ! -f /usr/share/java/curator-x-discovery.jar ]]; then
+    packages+=(libcurator-discovery-java)
+  fi
+  if [[ ! -f /usr/share/java/curator-recipes.jar ]]; then
+    packages+=(libcurator-recipes-java)
+  fi
+  if ! command -v javac >/dev/null 2>&1 && [[ ! -x "${JAVA_HOME:-/nonexistent}/bin/javac" ]]; then
+    packages+=(default-jdk-headless)
+  fi
 fi
 if ! command -v java >/dev/null 2>&1 && [[ ! -x "${JAVA_HOME:-/nonexistent}/bin/java" ]]; then
   packages+=(default-jre-headless)

@@ -2,11 +2,13 @@
 // discovery with an HttpClient that calls other instances by service name.
 //
 //   ./eng/run-sample.sh --urls http://127.0.0.1:0        (imports samples/WebApi/fooservice.tree when /fooservice is missing)
-//   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
+//   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/config/status ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
+//   ./eng/run-sample.sh --urls http://127.0.0.1:0 --Traces:Console=true   (or Traces__Console=true): spans on the console
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 using WebApi;
 using ZkDiscovery;
 using ZkDiscovery.Hosting.Discovery;
@@ -35,9 +37,21 @@ builder.Services.AddZooKeeperServiceEndpointProvider(o => o.Services.TryAdd("foo
 builder.Services.AddHttpClient("discovery").AddServiceDiscovery();
 builder.AddZooKeeper(); // + the "zookeeper" health check
 
+// Traces on the console when asked (Traces:Console=true). An app that already runs OpenTelemetry adds one line: the
+// AddSource(ZooKeeperTelemetry.ActivitySourceNames). The ASP.NET Core and HttpClient sources give the HTTP spans that
+// ZooKeeper spans made while serving a request sit under; registration and configuration reloads are traces of their own.
+// (The configuration's first load runs while the configuration is built, before OpenTelemetry starts: not traced here.)
+if (builder.Configuration.GetValue<bool>("Traces:Console"))
+{
+    builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+        .AddSource(ZooKeeperTelemetry.ActivitySourceNames)
+        .AddSource("Microsoft.AspNetCore", "System.Net.Http")
+        .AddConsoleExporter());
+}
+
 WebApplication app = builder.Build();
 
-app.MapGet("/", () => "ZkDiscovery sample: /config /options /services/{name} /call/{name} /whoami /health");
+app.MapGet("/", () => "ZkDiscovery sample: /config /config/status /options /services/{name} /call/{name} /whoami /health");
 
 // Every key the ZooKeeper configuration provider(s) supply, with its current value.
 app.MapGet("/config", (IConfiguration configuration) =>
@@ -55,6 +69,12 @@ app.MapGet("/config", (IConfiguration configuration) =>
     }
     return Results.Json(result);
 });
+
+// The ZooKeeper configuration providers: path, status (Current, Stale, Snapshot, NotLoaded), last reload, last error,
+// and the node and links each key comes from (no values). Their log goes to the app's log without any wiring, and the
+// "zookeeper-configuration" health check (in /health) turns Degraded while one serves its last good values.
+var statusJson = new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+app.MapGet("/config/status", (IConfiguration configuration) => Results.Json(configuration.GetZooKeeperConfigurationReports(), statusJson));
 
 // The bound options, current as of the last reload (IOptionsMonitor).
 app.MapGet("/options", (IOptionsMonitor<FooOptions> options) => Results.Json(options.CurrentValue));

@@ -13,14 +13,26 @@ public sealed partial class ZooKeeperConfigurationProvider
         [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.Loaded, Level = LogLevel.Information, Message = "The optional ZooKeeper configuration path {Path} does not exist: no keys until it is created.")]
         public static partial void NotFoundOptional(ILogger logger, string path);
 
-        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.Reloaded, Level = LogLevel.Information, Message = "Configuration from ZooKeeper path {Path} reloaded, {Count} keys changed: {Changes}")]
-        public static partial void Reloaded(ILogger logger, string path, int count, string changes);
+        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.Reloaded, Level = LogLevel.Information, Message = "Configuration from ZooKeeper path {Path} reloaded: keys added {Added}, changed {Changed}, removed {Removed}.")]
+        public static partial void Reloaded(ILogger logger, string path, int added, int changed, int removed);
+
+        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.ReloadedKeys, Level = LogLevel.Debug, Message = "Keys changed by the reload of ZooKeeper path {Path} (names only): {Keys}")]
+        public static partial void ReloadedKeys(ILogger logger, string path, string keys);
 
         [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.ReloadUnchanged, Level = LogLevel.Debug, Message = "Configuration from ZooKeeper path {Path} read again: nothing changed.")]
         public static partial void Unchanged(ILogger logger, string path);
 
-        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.LoadFailed, Level = LogLevel.Warning, Message = "Configuration from ZooKeeper path {Path} not reloaded, the last good data is kept: {Error}")]
-        public static partial void LoadFailed(ILogger logger, string path, string error);
+        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.LoadFailed, Level = LogLevel.Warning, Message = "Configuration from ZooKeeper path {Path} not reloaded, {Kept}. {Error}")]
+        public static partial void LoadFailed(ILogger logger, string path, string kept, string error);
+
+        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.NodeDeleted, Level = LogLevel.Warning, Message = "The ZooKeeper configuration node {Path} was deleted: {Kept} ({Count} keys) until it is created again. Set NodeDeletedBehavior to RemoveKeys to remove them instead.")]
+        public static partial void NodeDeleted(ILogger logger, string path, string kept, int count);
+
+        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.NodeDeletedKeysRemoved, Level = LogLevel.Warning, Message = "The ZooKeeper configuration node {Path} was deleted: its {Count} keys are removed (NodeDeletedBehavior is RemoveKeys) until it is created again.")]
+        public static partial void NodeDeletedKeysRemoved(ILogger logger, string path, int count);
+
+        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.EarlyEventsDropped, Level = LogLevel.Warning, Message = "Configuration from ZooKeeper path {Path}: {Dropped} earlier log events were dropped before the host's logging started (only the last {Capacity} are kept); the rest follow.")]
+        public static partial void EarlyEventsDropped(ILogger logger, string path, int dropped, int capacity);
 
         [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.Recovered, Level = LogLevel.Information, Message = "Configuration from ZooKeeper path {Path} is good again.")]
         public static partial void Recovered(ILogger logger, string path);

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZkDiscovery.Configuration.Internal;
 
 namespace ZkDiscovery.Configuration;
@@ -20,17 +20,25 @@ namespace ZkDiscovery.Configuration;
 /// <para>
 /// Unusable data (a node whose data is not a JSON object, a dangling or cyclic link, the node deleted) keeps the
 /// last good data: a warning names the path, <see cref="ZooKeeperConfigurationSource.OnLoadException"/> is called,
-/// <see cref="LastError"/> and <see cref="Status"/> tell a health check, and the next good change recovers.
+/// <see cref="LastError"/> and <see cref="Status"/> tell a health check, and the next good change recovers. A deleted
+/// node keeps the last good data too, unless <see cref="ZooKeeperConfigurationSource.NodeDeletedBehavior"/> says to
+/// remove the keys.
+/// </para>
+/// <para>
+/// Without <see cref="ZooKeeperConfigurationSource.LoggerFactory"/>, the provider keeps what it logs (up to 256 events)
+/// until the hosting integration attaches the host's logging (<see cref="AttachLogging"/>), which then gets them in
+/// order, once. Log messages name paths and count keys; they never hold values.
 /// </para>
 /// </remarks>
-public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvider, IDisposable
+public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvider, IDisposable, IZooKeeperConfigurationProvider
 {
     private const int MaxDiscardedReads = 3;
 
     private readonly ZooKeeperConfigurationSource _source;
     private readonly string _connectionString;
     private readonly string? _digest;
-    private readonly ILogger _logger;
+    private readonly DeferredLogger _logger;
+    private readonly object _stateLock = new();
     private readonly TimeProvider _time;
     private readonly Action<WatchedEvent> _watcher;
     private readonly EventHandler<ConnectionStateChangedEventArgs> _stateHandler;
@@ -38,7 +46,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     private readonly SemaphoreSlim _readLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private ZooKeeperClientPool.Lease? _lease;
-    private ConfigurationTreeReader? _reader;
+    private IConfigurationReader? _reader;
     private HashSet<string> _watched = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
     private int _changes;
@@ -50,6 +58,11 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     private volatile bool _readPending;
     private volatile Exception? _lastError;
     private volatile ZooKeeperConfigurationStatus _status;
+    private IReadOnlyDictionary<string, ZooKeeperConfigurationKeySource>? _sources;
+    private DateTimeOffset? _lastReloadTime;
+    private DateTimeOffset? _lastGoodDataTime;
+    private DateTimeOffset? _lastErrorTime;
+    private bool _tracked;
 
     internal ZooKeeperConfigurationProvider(ZooKeeperConfigurationSource source, string path, string connectionString, string? digestCredentials)
     {
@@ -57,8 +70,8 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         Path = path;
         _connectionString = connectionString;
         _digest = digestCredentials;
-        _logger = (ILogger?)source.LoggerFactory?.CreateLogger<ZooKeeperConfigurationProvider>() ?? NullLogger.Instance;
         _time = source.TimeProvider;
+        _logger = new DeferredLogger(source.LoggerFactory?.CreateLogger<ZooKeeperConfigurationProvider>(), _time);
         _watcher = OnWatch;
         _stateHandler = OnStateChanged;
         Data = ConfigurationKeyMapper.CreateData();
@@ -74,6 +87,9 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     public Exception? LastError => _lastError;
 
     internal ZooKeeperClient? Client => _lease?.Client;
+
+    /// <summary>Log events waiting for the host's logging (for tests).</summary>
+    internal int PendingLogEvents => _logger.PendingCount;
 
     private ZooKeeperClient SharedClient => _lease?.Client ?? throw new ObjectDisposedException(nameof(ZooKeeperConfigurationProvider));
 
@@ -114,6 +130,10 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             return;
         }
         _stop.Cancel();
+        if (_tracked)
+        {
+            ZooKeeperConfigurationMetrics.Untrack(this);
+        }
         if (_lease is { } lease)
         {
             lease.Client.StateChanged -= _stateHandler;
@@ -129,37 +149,81 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     }
 
     /// <inheritdoc/>
+    public ZooKeeperConfigurationReport GetReport()
+    {
+        var data = Data;
+        IReadOnlyDictionary<string, ZooKeeperConfigurationKeySource>? sources;
+        DateTimeOffset? lastReload, lastGood, lastErrorTime;
+        lock (_stateLock)
+        {
+            sources = _sources;
+            lastReload = _lastReloadTime;
+            lastGood = _lastGoodDataTime;
+            lastErrorTime = _lastErrorTime;
+        }
+        var keys = new List<ZooKeeperConfigurationKeySource>(data.Count);
+        foreach (var key in data.Keys.ToArray().Order(StringComparer.OrdinalIgnoreCase))
+        {
+            // Snapshot data has no recorded origin: the configured path stands for it.
+            keys.Add(sources is not null && sources.TryGetValue(key, out var source) ? source : new ZooKeeperConfigurationKeySource { Key = key, NodePath = Path });
+        }
+        var error = _lastError;
+        return new ZooKeeperConfigurationReport
+        {
+            Path = Path,
+            IsOptional = _source.Optional,
+            Status = _status,
+            LastReloadTime = lastReload,
+            LastGoodDataTime = lastGood,
+            LastError = error?.Message,
+            LastErrorTime = error is null ? null : lastErrorTime,
+            Keys = keys,
+        };
+    }
+
+    /// <inheritdoc/>
+    public IDisposable AttachLogging(ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        return _logger.Attach(
+            loggerFactory.CreateLogger<ZooKeeperConfigurationProvider>(),
+            (logger, dropped) => Log.EarlyEventsDropped(logger, Path, dropped, DeferredLogger.Capacity)) ?? NoAttachment.Instance;
+    }
+
+    /// <inheritdoc/>
     public override string ToString() => $"{nameof(ZooKeeperConfigurationProvider)} for '{Path}' ({(_source.Optional ? "Optional" : "Required")}, {Status})";
 
     private async Task StartAsync()
     {
+        using var activity = ZooKeeperConfigurationActivitySource.Start(ZooKeeperConfigurationActivitySource.LoadSpan, Path);
         _lease = ZooKeeperClientPool.Acquire(_connectionString, _digest, _source.LoggerFactory, _time);
         var client = _lease.Client;
         client.StateChanged += _stateHandler;
-        _reader = new ConfigurationTreeReader(
-            client,
-            _source.ReloadOnChange ? _watcher : null,
-            Path,
-            string.IsNullOrEmpty(_source.KeyPrefix) ? null : _source.KeyPrefix,
-            _source.IncludeChildren ? _source.MaxChildDepth : 0);
+        _reader = ConfigurationReaders.Create(client, _source.ReloadOnChange ? _watcher : null, Path, _source);
 
         var snapshot = ReadSnapshot();
         Exception? failure;
         var result = await FirstReadAsync().ConfigureAwait(false);
+        ZooKeeperConfigurationActivitySource.Read(activity, result, _reader.NodesRead);
         switch (result.Status)
         {
             case ConfigurationReadStatus.Loaded:
                 _watched = new HashSet<string>(result.Watched, StringComparer.Ordinal);
+                RecordGoodRead(result.Sources);
                 Data = result.Data!;
+                ZooKeeperConfigurationActivitySource.KeysChanged(result.Data!.Count);
                 _status = ZooKeeperConfigurationStatus.Current;
                 WriteSnapshot(result.Data!);
                 Log.Loaded(_logger, Path, result.Data!.Count);
+                Track();
                 StartLoop();
                 return;
             case ConfigurationReadStatus.NotFound when _source.Optional:
                 _watched = new HashSet<string>(result.Watched, StringComparer.Ordinal);
+                RecordGoodRead(null);
                 _status = ZooKeeperConfigurationStatus.Current;
                 Log.NotFoundOptional(_logger, Path);
+                Track();
                 StartLoop();
                 return;
             case ConfigurationReadStatus.NotFound:
@@ -176,8 +240,10 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
                 break;
         }
 
+        ZooKeeperConfigurationActivitySource.Failed(activity, failure);
         var context = new ZooKeeperLoadExceptionContext(this, failure, isStartup: true, ignore: _source.Optional);
-        _lastError = failure;
+        RecordError(failure);
+        ZooKeeperConfigurationMetrics.LoadFailed(Path);
         _source.OnLoadException?.Invoke(context);
         if (!context.Ignore)
         {
@@ -190,6 +256,10 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         }
         if (snapshot is not null)
         {
+            lock (_stateLock)
+            {
+                _lastGoodDataTime = SnapshotTime();
+            }
             Data = snapshot;
             _status = ZooKeeperConfigurationStatus.Snapshot;
             Log.StartedFromSnapshot(_logger, Path, _source.SnapshotPath!, snapshot.Count, failure.Message);
@@ -199,6 +269,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             _status = ZooKeeperConfigurationStatus.NotLoaded;
             Log.StartedEmpty(_logger, Path, failure.Message);
         }
+        Track();
         StartLoop();
         if (_readPending && IsConnected)
         {
@@ -333,10 +404,10 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
                     }
                     continue;
                 }
-                var (changed, failure) = await ReadAndApplyAsync(cancellationToken).ConfigureAwait(false);
+                var (changed, failure, deleted) = await ReadAndApplyAsync(cancellationToken).ConfigureAwait(false);
                 if (failure is not null)
                 {
-                    ReportFailure(failure);
+                    ReportFailure(failure, deleted);
                 }
                 if (changed)
                 {
@@ -383,8 +454,9 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     }
 
     /// <summary>Reads the tree once and applies a good result; returns whether the data changed and any failure to report.</summary>
-    private async Task<(bool Changed, Exception? Failure)> ReadAndApplyAsync(CancellationToken cancellationToken)
+    private async Task<(bool Changed, Exception? Failure, bool Deleted)> ReadAndApplyAsync(CancellationToken cancellationToken)
     {
+        using var activity = ZooKeeperConfigurationActivitySource.Start(ZooKeeperConfigurationActivitySource.ReloadSpan, Path);
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -393,6 +465,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             var session = client.SessionId;
             var losses = Volatile.Read(ref _connectionLosses);
             var result = await _reader!.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ZooKeeperConfigurationActivitySource.Read(activity, result, _reader.NodesRead);
             if (result.Status == ConfigurationReadStatus.Interrupted || client.SessionId != session || Volatile.Read(ref _connectionLosses) != losses)
             {
                 _watched.UnionWith(result.Watched);
@@ -405,7 +478,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
                 {
                     Signal();
                 }
-                return (false, null);
+                return (false, null, false);
             }
             _readPending = false;
             await UpdateWatchesAsync(result.Watched).ConfigureAwait(false);
@@ -413,10 +486,11 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             {
                 // The tree changed during the read (its watch event has signalled): read again rather than publish a mix.
                 _discarded++;
-                return (false, null);
+                ZooKeeperConfigurationActivitySource.Discarded(activity);
+                return (false, null, false);
             }
             _discarded = 0;
-            return Apply(result);
+            return ZooKeeperConfigurationActivitySource.Applied(activity, Apply(result));
         }
         finally
         {
@@ -424,28 +498,40 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         }
     }
 
-    private (bool Changed, Exception? Failure) Apply(ConfigurationReadResult result)
+    private (bool Changed, Exception? Failure, bool Deleted) Apply(ConfigurationReadResult result)
     {
         if (result.Status == ConfigurationReadStatus.NotFound && _source.Optional && Data.Count == 0)
         {
             // Never had keys: an optional node that does not exist (yet) is simply empty.
             result = result with { Status = ConfigurationReadStatus.Loaded, Data = ConfigurationKeyMapper.CreateData() };
         }
+        if (result.Status == ConfigurationReadStatus.NotFound && _source.NodeDeletedBehavior == ZooKeeperNodeDeletedBehavior.RemoveKeys)
+        {
+            // The owner's choice: the configuration follows ZooKeeper, keys go with the node.
+            if (Data.Count > 0)
+            {
+                Log.NodeDeletedKeysRemoved(_logger, Path, Data.Count);
+            }
+            result = result with { Status = ConfigurationReadStatus.Loaded, Data = ConfigurationKeyMapper.CreateData() };
+        }
         if (result.Status != ConfigurationReadStatus.Loaded)
         {
-            var failure = result.Status == ConfigurationReadStatus.NotFound
-                ? new InvalidOperationException($"The ZooKeeper configuration path {Path} no longer resolves to a node; the last good configuration is kept.", result.Error)
+            var deleted = result.Status == ConfigurationReadStatus.NotFound;
+            var failure = deleted
+                ? new InvalidOperationException($"The ZooKeeper configuration node {Path} was deleted; the last good configuration is kept.", result.Error)
                 : result.Error!;
-            _lastError = failure;
+            RecordError(failure);
             _status = ZooKeeperConfigurationStatus.Stale;
-            return (false, failure);
+            return (false, failure, deleted);
         }
 
         var data = result.Data!;
         var wasFailing = _lastError is not null;
         var previousStatus = _status;
-        _lastError = null;
         var changes = ConfigurationChanges.Compute(Data, data);
+        ZooKeeperConfigurationActivitySource.KeysChanged(changes.Count);
+        RecordGoodRead(result.Sources);
+        _lastError = null;
         if (changes.Count == 0)
         {
             _status = ZooKeeperConfigurationStatus.Current;
@@ -458,28 +544,51 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
                 Log.Recovered(_logger, Path);
             }
             Log.Unchanged(_logger, Path);
-            return (false, null);
+            return (false, null, false);
         }
         // The new data is in place before the reload token fires.
         Data = data;
         _status = ZooKeeperConfigurationStatus.Current;
         WriteSnapshot(data);
+        ZooKeeperConfigurationMetrics.Reloaded(Path);
         if (wasFailing)
         {
             Log.Recovered(_logger, Path);
         }
         if (_logger.IsEnabled(LogLevel.Information))
         {
+            int added = 0, changed = 0, removed = 0;
+            foreach (var change in changes)
+            {
+                _ = change.Kind switch
+                {
+                    '+' => added++,
+                    '-' => removed++,
+                    _ => changed++,
+                };
+            }
+            Log.Reloaded(_logger, Path, added, changed, removed);
+        }
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
 #pragma warning disable CA1873 // Guarded by IsEnabled just above.
-            Log.Reloaded(_logger, Path, changes.Count, ConfigurationChanges.Describe(changes));
+            Log.ReloadedKeys(_logger, Path, ConfigurationChanges.Describe(changes));
 #pragma warning restore CA1873
         }
-        return (true, null);
+        return (true, null, false);
     }
 
-    private void ReportFailure(Exception failure)
+    private void ReportFailure(Exception failure, bool deleted)
     {
-        Log.LoadFailed(_logger, Path, failure.Message);
+        ZooKeeperConfigurationMetrics.LoadFailed(Path);
+        if (deleted)
+        {
+            Log.NodeDeleted(_logger, Path, DescribeKept(), Data.Count);
+        }
+        else
+        {
+            Log.LoadFailed(_logger, Path, DescribeKept(), failure.Message);
+        }
         if (_source.OnLoadException is not { } callback)
         {
             return;
@@ -493,6 +602,62 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
 #pragma warning restore CA1031
         {
             Log.LoadExceptionHandlerFailed(_logger, Path, ex);
+        }
+    }
+
+    /// <summary>What the provider serves while ZooKeeper's data cannot be used, for the log.</summary>
+    private string DescribeKept()
+    {
+        DateTimeOffset? good;
+        lock (_stateLock)
+        {
+            good = _lastGoodDataTime;
+        }
+        var time = good is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "an unknown time";
+        return _status switch
+        {
+            _ when good is null && Data.Count == 0 => "no values to keep (none were loaded yet)",
+            ZooKeeperConfigurationStatus.Snapshot => $"keeping the values of the snapshot from {time}",
+            _ => $"keeping the last good values from {time}",
+        };
+    }
+
+    private void RecordGoodRead(IReadOnlyDictionary<string, ZooKeeperConfigurationKeySource>? sources)
+    {
+        var now = _time.GetUtcNow();
+        lock (_stateLock)
+        {
+            _sources = sources;
+            _lastReloadTime = now;
+            _lastGoodDataTime = now;
+            _lastErrorTime = null;
+        }
+    }
+
+    private void RecordError(Exception failure)
+    {
+        lock (_stateLock)
+        {
+            _lastErrorTime = _time.GetUtcNow();
+        }
+        _lastError = failure;
+    }
+
+    private void Track()
+    {
+        _tracked = true;
+        ZooKeeperConfigurationMetrics.Track(this);
+    }
+
+    private DateTimeOffset? SnapshotTime()
+    {
+        try
+        {
+            return new DateTimeOffset(File.GetLastWriteTimeUtc(_source.SnapshotPath!), TimeSpan.Zero);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
@@ -512,6 +677,15 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         finally
         {
             Volatile.Write(ref _reloadingThread, -1);
+        }
+    }
+
+    private sealed class NoAttachment : IDisposable
+    {
+        public static readonly NoAttachment Instance = new();
+
+        public void Dispose()
+        {
         }
     }
 

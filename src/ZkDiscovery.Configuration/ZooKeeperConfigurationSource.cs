@@ -73,7 +73,25 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
     /// <value>The default value is false.</value>
     public bool IncludeChildren { get; set; }
 
-    /// <summary>How many levels of children <see cref="IncludeChildren"/> maps (1: direct children only).</summary>
+    /// <summary>
+    /// How the nodes hold configuration: JSON properties on the node (zc.zk, the default) or one node per key (Spring
+    /// Cloud Zookeeper Config: <c>/config/fooservice/server/port</c> = <c>8080</c> is <c>server:port</c>).
+    /// </summary>
+    /// <value>The default value is <see cref="ZooKeeperConfigurationLayout.Properties"/>.</value>
+    public ZooKeeperConfigurationLayout Layout { get; set; } = ZooKeeperConfigurationLayout.Properties;
+
+    /// <summary>
+    /// With <see cref="ZooKeeperConfigurationLayout.NodePerKey"/>, a shared context read underneath <see cref="Path"/> with
+    /// lower precedence, as Spring reads <c>/config/application</c> under <c>/config/{application}</c>; a missing shared
+    /// context has no keys (and is watched). Null: none.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public string? SharedPath { get; set; }
+
+    /// <summary>
+    /// How many levels of children <see cref="IncludeChildren"/> maps (1: direct children only); with
+    /// <see cref="ZooKeeperConfigurationLayout.NodePerKey"/>, how many levels of nodes below <see cref="Path"/> are keys.
+    /// </summary>
     /// <value>The default value is 10.</value>
     public int MaxChildDepth { get; set; } = 10;
 
@@ -111,8 +129,20 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
     /// <value>The default value is null.</value>
     public Action<ZooKeeperLoadExceptionContext>? OnLoadException { get; set; }
 
-    /// <summary>Where the provider (and the shared client it creates) logs; configuration is built before DI exists.</summary>
-    /// <value>The default value is null: nothing is logged.</value>
+    /// <summary>
+    /// What happens to the keys when the node is deleted after it was loaded: kept (the default, loudly logged) or
+    /// removed. See <see cref="ZooKeeperNodeDeletedBehavior"/>.
+    /// </summary>
+    /// <value>The default value is <see cref="ZooKeeperNodeDeletedBehavior.KeepLastValues"/>.</value>
+    public ZooKeeperNodeDeletedBehavior NodeDeletedBehavior { get; set; }
+
+    /// <summary>
+    /// Where the provider (and the shared client it creates) logs. Configuration is built before DI exists, so when this
+    /// is null the provider keeps its log events (a bounded number) until the hosting integration of ZkDiscovery.Hosting
+    /// (<c>AddZooKeeper()</c>, <c>AddZooKeeperRegistration()</c>, discovery) hands it the host's logging when the host
+    /// starts; they are written there then, in order, once.
+    /// </summary>
+    /// <value>The default value is null: the host's logging once the host starts; nothing without the hosting integration.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>The clock for delays and timeouts.</summary>
@@ -154,6 +184,25 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         {
             throw new ArgumentException($"The ZooKeeper configuration path is invalid: {ex.Message}", nameof(Path), ex);
         }
+        if (!Enum.IsDefined(Layout))
+        {
+            throw new ArgumentException($"{nameof(Layout)} must be {nameof(ZooKeeperConfigurationLayout.Properties)} or {nameof(ZooKeeperConfigurationLayout.NodePerKey)} (was {(int)Layout}).", nameof(Layout));
+        }
+        if (!string.IsNullOrEmpty(SharedPath))
+        {
+            if (Layout != ZooKeeperConfigurationLayout.NodePerKey)
+            {
+                throw new ArgumentException($"{nameof(SharedPath)} is only used with {nameof(Layout)} {nameof(ZooKeeperConfigurationLayout.NodePerKey)}.", nameof(SharedPath));
+            }
+            try
+            {
+                NodeLinks.NormalizePath(SharedPath);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"The ZooKeeper configuration {nameof(SharedPath)} is invalid: {ex.Message}", nameof(SharedPath), ex);
+            }
+        }
         if (MaxChildDepth < 1)
         {
             throw new ArgumentException($"{nameof(MaxChildDepth)} must be at least 1.", nameof(MaxChildDepth));
@@ -165,6 +214,10 @@ public sealed class ZooKeeperConfigurationSource : IConfigurationSource
         if (ReloadDelay < TimeSpan.Zero)
         {
             throw new ArgumentException($"{nameof(ReloadDelay)} must not be negative.", nameof(ReloadDelay));
+        }
+        if (NodeDeletedBehavior is not (ZooKeeperNodeDeletedBehavior.KeepLastValues or ZooKeeperNodeDeletedBehavior.RemoveKeys))
+        {
+            throw new ArgumentException($"{nameof(NodeDeletedBehavior)} {NodeDeletedBehavior} is not a known value.", nameof(NodeDeletedBehavior));
         }
         ArgumentNullException.ThrowIfNull(TimeProvider);
         return path;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ZkDiscovery;
 using ZkDiscovery.Hosting;
+using ZkDiscovery.Hosting.Configuration;
 using ZkDiscovery.Hosting.Diagnostics;
 using ZkDiscovery.Hosting.Discovery;
 using Microsoft.Extensions.ServiceDiscovery;
@@ -24,7 +25,9 @@ public static class ZooKeeperServiceCollectionExtensions
     /// configuration section (when <c>ZooKeeper:ConnectionString</c> is not set, <c>ConnectionStrings:zookeeper</c> is
     /// used, as an Aspire AppHost provides it; see <see cref="ZooKeeperClientOptions.ConnectionName"/>) and validated when the host starts, and a hosted service that starts connecting in the
     /// background (the host starts even when ZooKeeper is down) and closes the session when the host has stopped.
-    /// Safe to call more than once.
+    /// For the ZooKeeper configuration providers of the app's configuration (<c>builder.Configuration.AddZooKeeper(path)</c>),
+    /// it also hands them the host's logging when the host starts (what they logged before is written then, in order)
+    /// and adds the <c>zookeeper-configuration</c> health check. Safe to call more than once.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Changes to the options after binding; null for none.</param>
@@ -52,6 +55,7 @@ public static class ZooKeeperServiceCollectionExtensions
             sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(static sp => new ZooKeeperHostingMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ZooKeeperClientHostedService>());
+        ZooKeeperConfigurationIntegration.Add(services);
         return services;
     }
 

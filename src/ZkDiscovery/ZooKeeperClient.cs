@@ -605,6 +605,12 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         private async Task RetryAsync<T>(Request<T> request, ZooKeeperException error, CancellationToken cancellationToken)
         {
             Log.Retrying(client._logger, request.Path, error.Code);
+            if (request.Activity is { } failed)
+            {
+                // The retries' spans are siblings of the failed attempt's, under the caller's activity.
+                System.Diagnostics.Activity.Current = failed.Parent;
+                request.Activity = null;
+            }
             try
             {
                 var result = await pipeline.ExecuteAsync(

@@ -58,7 +58,7 @@ public sealed class MappingTests
     }
 
     [Fact]
-    public void Describe_SecretLookingKeys_ValuesHidden()
+    public void Describe_KeyNamesOnly_NoValues()
     {
         var before = ConfigurationKeyMapper.CreateData();
         before["threads"] = "1";
@@ -73,8 +73,9 @@ public sealed class MappingTests
 
         var text = ConfigurationChanges.Describe(ConfigurationChanges.Compute(before, after));
 
-        Assert.Equal("+ApiKey=***, +auth:token=***, +ConnectionStrings:Main=***, ~db:Password=***, -gone, ~threads=2", text);
+        Assert.Equal("+ApiKey, +auth:token, +ConnectionStrings:Main, ~db:Password, -gone, ~threads", text);
         Assert.DoesNotContain("hunter2", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("2", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -66,8 +66,12 @@ public sealed class ZooKeeperConfigurationTests : ConfigurationTestBase
         Assert.Equal(2, Volatile.Read(ref count));
         Assert.Equal("blue", monitor.CurrentValue.FavoriteColor);
 
-        var reloaded = Assert.Single(Logs.Entries, e => e.EventId.Id == 6001 && e.Message.Contains("threads=2", StringComparison.Ordinal));
-        Assert.Contains(Root + "/fooservice", reloaded.Message, StringComparison.Ordinal);
+        // Counts at Information, key names at Debug, never a value.
+        var reloaded = Logs.Entries.First(e => e.EventId.Id == 6001);
+        Assert.Equal(LogLevel.Information, reloaded.Level);
+        Assert.Equal($"Configuration from ZooKeeper path {Root}/fooservice reloaded: keys added 0, changed 1, removed 0.", reloaded.Message);
+        Assert.Contains(Logs.Entries, e => e.EventId.Id == 6022 && e.Level == LogLevel.Debug && e.Message.EndsWith(": ~threads", StringComparison.Ordinal));
+        Assert.DoesNotContain(Logs.Entries, e => e.Message.Contains("foomain", StringComparison.Ordinal) || e.Message.Contains("blue", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -273,4 +273,116 @@ public sealed class EndpointWatcherTests
         Assert.True(f.Watcher.PerProviderReads);
         Assert.Single(f.Logs.Lines, l => l.Contains("reading each provider with its own request from now on", StringComparison.Ordinal));
     }
+
+    /// <summary>The server's providers under <paramref name="servicePath"/>, name → data, as a reader sees them now.</summary>
+    private static async Task<SortedDictionary<string, string>> ServerViewAsync(ZooKeeperClient client, string servicePath)
+    {
+        var view = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in (await client.GetChildrenAsync(servicePath)).Children)
+        {
+            view[name] = Encoding.UTF8.GetString((await client.GetDataAsync($"{servicePath}/{name}")).Data);
+        }
+        return view;
+    }
+
+    private static bool SameAs(ServiceEndpointSnapshot snapshot, SortedDictionary<string, string> server) =>
+        snapshot.Endpoints.Length == server.Count
+        && snapshot.Endpoints.All(e => server.TryGetValue(e.Name, out var data) && e.Properties["zone"]?.GetValue<string>() == System.Text.Json.Nodes.JsonNode.Parse(data)!["zone"]!.GetValue<string>());
+
+    [Fact]
+    public async Task TreeMode_ChurnReadsOnlyTheChangedProviders_NeverTheChildList_AndTheViewEqualsTheServer()
+    {
+        await using var server = await FreshZooKeeper.StartAsync();
+        await using var proxy = PartitionProxy.Start([server.Port]);
+        const int Providers = 300;
+        await using var f = await Fixture.StartAsync(server.ConnectionString, perProviderReads: false, async (w, root) =>
+            await Task.WhenAll(Enumerable.Range(0, Providers).Select(i => w.CreateAsync($"{root}/providers/10.3.{i / 250}.{i % 250}:80", Json("{\"zone\":\"a\"}")))),
+            proxy.ConnectionString);
+        await f.WaitAsync(s => s.Endpoints.Length == Providers);
+        Assert.Contains(f.Logs.Lines, l => l.Contains("one persistent recursive watch", StringComparison.Ordinal));
+
+        // Every request the watcher's session sends from now on, seen on its way to the server (never cut).
+        var listings = 0;
+        var reads = 0;
+        proxy.CutOn(r =>
+        {
+            if (r.OpCode is ProxiedRequest.GetChildren or ProxiedRequest.GetChildren2)
+            {
+                Interlocked.Increment(ref listings);
+            }
+            else if (r.OpCode is ProxiedRequest.GetData or 22 /* multiRead */)
+            {
+                Interlocked.Increment(ref reads);
+            }
+            return false;
+        }, RequestCut.DropRequest);
+
+        // A rolling restart of 40 instances: each one deleted and a new one created; plus 10 data changes.
+        const int Changes = 40;
+        for (var i = 0; i < Changes; i++)
+        {
+            await f.Writer.DeleteAsync($"{f.ServicePath}/10.3.0.{i}:80");
+            await f.Writer.CreateAsync($"{f.ServicePath}/10.4.0.{i}:80", Json("{\"zone\":\"b\"}"));
+        }
+        for (var i = 100; i < 110; i++)
+        {
+            await f.Writer.SetDataAsync($"{f.ServicePath}/10.3.0.{i}:80", Json("{\"zone\":\"c\"}"));
+        }
+        var expected = await ServerViewAsync(f.Writer, f.ServicePath);
+        await f.WaitAsync(s => SameAs(s, expected));
+
+        Assert.Equal(0, Volatile.Read(ref listings)); // A children watcher would list all 300 on every creation and deletion.
+        Assert.InRange(Volatile.Read(ref reads), 1, Changes + 10); // At most one read per created or changed provider.
+    }
+
+    [Fact]
+    public async Task TreeMode_ProviderDeletedAndRecreatedBetweenTwoEvents_EndsWithItsNewData()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        await using var f = await Fixture.StartAsync(cs, perProviderReads: false, async (w, root) =>
+        {
+            await w.CreateAsync(root + "/providers/10.5.0.1:80", Json("{\"zone\":\"a\"}"));
+            await w.CreateAsync(root + "/providers/10.5.0.2:80", Json("{\"zone\":\"a\"}"));
+        });
+        var before = await f.WaitAsync(s => s.Endpoints.Length == 2);
+
+        // In one transaction: the watcher gets NodeDeleted and NodeCreated back to back, and reads after both.
+        await f.Writer.MultiAsync([MultiOperation.Delete(f.ServicePath + "/10.5.0.1:80"), MultiOperation.Create(f.ServicePath + "/10.5.0.1:80", Json("{\"zone\":\"b\"}"))]);
+        var after = await f.WaitAsync(s => s.Endpoints.Any(e => e.Name == "10.5.0.1:80" && e.Properties["zone"]!.GetValue<string>() == "b"));
+        Assert.Equal(2, after.Endpoints.Length);
+        Assert.Same(before.Endpoints.Single(e => e.Name == "10.5.0.2:80"), after.Endpoints.Single(e => e.Name == "10.5.0.2:80")); // Untouched.
+
+        // And as separate requests in quick succession, the last one a data change.
+        var deleted = f.Writer.DeleteAsync(f.ServicePath + "/10.5.0.2:80");
+        var created = f.Writer.CreateAsync(f.ServicePath + "/10.5.0.2:80", Json("{\"zone\":\"c\"}"));
+        var changed = f.Writer.SetDataAsync(f.ServicePath + "/10.5.0.2:80", Json("{\"zone\":\"d\"}"));
+        await Task.WhenAll(deleted, created, changed);
+        var expected = await ServerViewAsync(f.Writer, f.ServicePath);
+        await f.WaitAsync(s => SameAs(s, expected));
+    }
+
+    [Fact]
+    public async Task TreeMode_ServicePathCreatedLater_AndDeleted_IsFollowed()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var root = $"/watcher-{Guid.NewGuid():N}";
+        await using var writer = await ZooKeeperClient.ConnectAsync(cs);
+        await using var reader = await ZooKeeperClient.ConnectAsync(cs);
+        await using var watcher = new ServiceEndpointWatcher(reader, Service, root + "/providers", Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System);
+        watcher.Start();
+        using var cts = new CancellationTokenSource(ZooKeeperWaits.Timeout);
+        await watcher.Loaded.WaitAsync(cts.Token);
+        Assert.False(watcher.Snapshot.PathExists);
+
+        await writer.EnsurePathAsync(root + "/providers");
+        await writer.CreateAsync(root + "/providers/10.6.0.1:80", Json("{\"zone\":\"a\"}"));
+        var found = await ZooKeeperWaits.WaitForSnapshotAsync(() => watcher.Snapshot, s => s.Endpoints.Length == 1, cts.Token);
+        Assert.True(found.PathExists);
+
+        await writer.DeleteAsync(root + "/providers/10.6.0.1:80");
+        await writer.DeleteAsync(root + "/providers");
+        var gone = await ZooKeeperWaits.WaitForSnapshotAsync(() => watcher.Snapshot, s => !s.PathExists, cts.Token);
+        Assert.Empty(gone.Endpoints);
+        await writer.DeleteAsync(root);
+    }
 }

@@ -11,7 +11,8 @@ namespace ZkDiscovery.Bench;
 /// ZkDiscovery.Configuration grant their internals to, and no generated project has to build under the repository's
 /// Directory.Build.props. FrameBenchmarks (codec), EndpointSelectionBenchmarks (picking an endpoint from a snapshot),
 /// ConfigurationMappingBenchmarks (a 1,000-key node to configuration keys), EndpointProviderBenchmarks
-/// (PopulateAsync of the Microsoft.Extensions.ServiceDiscovery provider on a warm cache; starts a real ZooKeeper).
+/// (PopulateAsync of the Microsoft.Extensions.ServiceDiscovery provider on a warm cache; starts a real ZooKeeper),
+/// RequestTracingBenchmarks (a request with and without a listener on the ZkDiscovery activity source).
 /// </summary>
 internal static class MicroBenchmarks
 {

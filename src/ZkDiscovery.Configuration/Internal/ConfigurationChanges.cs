@@ -2,13 +2,10 @@ using System.Text;
 
 namespace ZkDiscovery.Configuration.Internal;
 
-/// <summary>The keys that differ between two versions of a provider's data, and their description for the log.</summary>
+/// <summary>The keys that differ between two versions of a provider's data, and their names for the log (never values).</summary>
 internal static class ConfigurationChanges
 {
     private const int MaxListed = 50;
-    private const int MaxValueLength = 100;
-
-    private static readonly string[] s_secretMarkers = ["password", "secret", "key", "token", "connectionstring", "credential", "pwd"];
 
     /// <summary>A change of one key: Added, Removed or Changed, with the new value.</summary>
     internal readonly record struct Change(string Key, char Kind, string? Value);
@@ -40,55 +37,23 @@ internal static class ConfigurationChanges
     }
 
     /// <summary>
-    /// <c>+added=value, ~changed=value, -removed</c>; values of keys that look secret (password, secret, key, token,
-    /// connection string, credential) are written <c>***</c>; long lists and values are cut.
+    /// <c>+added, ~changed, -removed</c>: key names only, never values (values may be secrets); long lists are cut.
     /// </summary>
     public static string Describe(IReadOnlyList<Change> changes)
     {
         var text = new StringBuilder();
         for (var i = 0; i < changes.Count && i < MaxListed; i++)
         {
-            var change = changes[i];
             if (i > 0)
             {
                 text.Append(", ");
             }
-            text.Append(change.Kind).Append(change.Key);
-            if (change.Kind != '-')
-            {
-                text.Append('=').Append(Show(change.Key, change.Value));
-            }
+            text.Append(changes[i].Kind).Append(changes[i].Key);
         }
         if (changes.Count > MaxListed)
         {
             text.Append(", and ").Append(changes.Count - MaxListed).Append(" more");
         }
         return text.ToString();
-    }
-
-    /// <summary>True when a key's name suggests its value is a secret.</summary>
-    public static bool LooksSecret(string key)
-    {
-        foreach (var marker in s_secretMarkers)
-        {
-            if (key.Contains(marker, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static string Show(string key, string? value)
-    {
-        if (value is null)
-        {
-            return "null";
-        }
-        if (LooksSecret(key))
-        {
-            return "***";
-        }
-        return value.Length <= MaxValueLength ? value : string.Concat(value.AsSpan(0, MaxValueLength), "...");
     }
 }

@@ -24,7 +24,8 @@ internal sealed record ConfigurationReadResult(
     ConfigurationReadStatus Status,
     Dictionary<string, string?>? Data,
     Exception? Error,
-    IReadOnlySet<string> Watched);
+    IReadOnlySet<string> Watched,
+    IReadOnlyDictionary<string, ZooKeeperConfigurationKeySource>? Sources = null);
 
 /// <summary>
 /// Reads the configuration of one path in one pass: the node's properties (symbolic links on the path followed,
@@ -33,7 +34,7 @@ internal sealed record ConfigurationReadResult(
 /// so any change that could change the result fires a watch. Each node is read once per pass, so one pass is one
 /// consistent view of every node it read.
 /// </summary>
-internal sealed class ConfigurationTreeReader
+internal sealed class ConfigurationTreeReader : IConfigurationReader
 {
     private readonly ZooKeeperClient _client;
     private readonly Action<WatchedEvent>? _watcher;
@@ -55,6 +56,9 @@ internal sealed class ConfigurationTreeReader
         _childDepth = childDepth;
     }
 
+    /// <summary>How many existing nodes the last <see cref="ReadAsync"/> read (for traces).</summary>
+    public int NodesRead { get; private set; }
+
     /// <summary>Reads the tree once. Throws only for cancellation and a disposed client.</summary>
     public async Task<ConfigurationReadResult> ReadAsync(CancellationToken cancellationToken)
     {
@@ -62,12 +66,12 @@ internal sealed class ConfigurationTreeReader
         try
         {
             var data = ConfigurationKeyMapper.CreateData();
-            await AddNodeAsync(pass, data, _path, _prefix, _childDepth, [], isRoot: true, cancellationToken).ConfigureAwait(false);
+            await AddNodeAsync(pass, data, _path, _prefix, _childDepth, [], [], isRoot: true, cancellationToken).ConfigureAwait(false);
             if (pass.Problems.Count > 0)
             {
                 return new ConfigurationReadResult(ConfigurationReadStatus.Failed, null, pass.CreateError(_path), pass.Watched);
             }
-            return new ConfigurationReadResult(ConfigurationReadStatus.Loaded, data, null, pass.Watched);
+            return new ConfigurationReadResult(ConfigurationReadStatus.Loaded, data, null, pass.Watched, pass.Sources);
         }
         catch (NoNodeException ex) when (ex.Path == _path || ex.Path is null)
         {
@@ -88,6 +92,10 @@ internal sealed class ConfigurationTreeReader
             pass.FirstCause ??= ex;
             return new ConfigurationReadResult(ConfigurationReadStatus.Failed, null, pass.CreateError(_path), pass.Watched);
         }
+        finally
+        {
+            NodesRead = pass.NodeCount;
+        }
     }
 
     private static async Task AddNodeAsync(
@@ -97,6 +105,7 @@ internal sealed class ConfigurationTreeReader
         string? prefix,
         int childDepth,
         HashSet<string> ancestors,
+        IReadOnlyList<string> links,
         bool isRoot,
         CancellationToken cancellationToken)
     {
@@ -116,10 +125,15 @@ internal sealed class ConfigurationTreeReader
             pass.Problems.Add(error.Message.TrimEnd('.'));
             pass.FirstCause ??= error;
         }
+        if (!string.Equals(resolved.RealPath, path, StringComparison.Ordinal))
+        {
+            links = [.. links, $"{path} -> {resolved.RealPath}"];
+        }
         var own = ConfigurationKeyMapper.CreateData();
+        var ownSources = new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
         try
         {
-            ConfigurationKeyMapper.AddProperties(own, prefix, resolved.Properties);
+            AddProperties(resolved, prefix, links, own, ownSources);
         }
         catch (FormatException ex)
         {
@@ -129,7 +143,10 @@ internal sealed class ConfigurationTreeReader
         // A node's own properties win over keys coming from its children.
         foreach (var (key, value) in own)
         {
-            data.TryAdd(key, value);
+            if (data.TryAdd(key, value))
+            {
+                pass.Sources[key] = ownSources[key];
+            }
         }
 
         if (childDepth <= 0)
@@ -149,7 +166,7 @@ internal sealed class ConfigurationTreeReader
             {
                 continue; // Registration nodes and the like are not configuration.
             }
-            await AddNodeAsync(pass, data, childPath, ConfigurationKeyMapper.Combine(prefix, name), childDepth - 1, lineage, isRoot: false, cancellationToken).ConfigureAwait(false);
+            await AddNodeAsync(pass, data, childPath, ConfigurationKeyMapper.Combine(prefix, name), childDepth - 1, lineage, links, isRoot: false, cancellationToken).ConfigureAwait(false);
         }
 
         var realChildren = new HashSet<string>(children, StringComparer.Ordinal);
@@ -187,7 +204,43 @@ internal sealed class ConfigurationTreeReader
                 pass.Problems.Add($"the symbolic link \"{storedName}\" on {resolved.RealPath} points to {target}, which contains it (a cycle)");
                 continue;
             }
-            await AddNodeAsync(pass, data, target, ConfigurationKeyMapper.Combine(prefix, name), childDepth - 1, lineage, isRoot: false, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<string> childLinks = [.. links, $"{ZooKeeperPath.Combine(resolved.RealPath, name)} -> {target}"];
+            await AddNodeAsync(pass, data, target, ConfigurationKeyMapper.Combine(prefix, name), childDepth - 1, lineage, childLinks, isRoot: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Maps a node's visible properties one at a time, so that each key knows the node and links it comes from; a
+    /// property reached through a property link (<c>NAME =&gt;</c>) names that link.
+    /// </summary>
+    /// <exception cref="FormatException">Two properties map to the same key.</exception>
+    private static void AddProperties(
+        ResolvedNodeProperties resolved,
+        string? prefix,
+        IReadOnlyList<string> links,
+        Dictionary<string, string?> own,
+        Dictionary<string, ZooKeeperConfigurationKeySource> sources)
+    {
+        var one = ConfigurationKeyMapper.CreateData();
+        foreach (var property in resolved.Properties)
+        {
+            one.Clear();
+            ConfigurationKeyMapper.AddProperties(one, prefix, [property]);
+            var propertyLinks = links;
+            var storedLink = NodePropertyNames.ForPropertyLink(property.Key);
+            if (!resolved.Stored.ContainsKey(property.Key) && resolved.Stored.TryGetValue(storedLink, out var target))
+            {
+                var targetText = target is JsonValue v && v.TryGetValue<string>(out var s) ? s : target?.ToJsonString() ?? "null";
+                propertyLinks = [.. links, $"{resolved.RealPath} {storedLink} {targetText}"];
+            }
+            foreach (var (key, value) in one)
+            {
+                if (!own.TryAdd(key, value))
+                {
+                    throw new FormatException($"A duplicate key '{key}' was found.");
+                }
+                sources[key] = new ZooKeeperConfigurationKeySource { Key = key, NodePath = resolved.RealPath, Links = propertyLinks };
+            }
         }
     }
 
@@ -205,7 +258,12 @@ internal sealed class ConfigurationTreeReader
 
         public HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
 
+        public int NodeCount => _nodes.Values.Count(static n => n is not null);
+
         public List<string> Problems { get; } = [];
+
+        /// <summary>Where each key of the result comes from.</summary>
+        public Dictionary<string, ZooKeeperConfigurationKeySource> Sources { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public Exception? FirstCause { get; set; }
 

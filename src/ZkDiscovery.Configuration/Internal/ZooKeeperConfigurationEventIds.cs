@@ -18,4 +18,10 @@ internal static class ZooKeeperConfigurationEventIds
     public const int ReadInterrupted = 6009;
     public const int LoadExceptionHandlerFailed = 6010;
     public const int ReloadLoopFailed = 6011;
+
+    // 6020-6029: what a user must see without wiring (issue 21).
+    public const int NodeDeleted = 6020;
+    public const int NodeDeletedKeysRemoved = 6021;
+    public const int ReloadedKeys = 6022;
+    public const int EarlyEventsDropped = 6023;
 }

@@ -20,6 +20,7 @@ internal static class HostingEventIds
     public const int ReconcileRepaired = 5110;
     public const int ReconcileFailed = 5111;
     public const int NoServer = 5112;
+    public const int MarkedOutOfService = 5113;
 
     // 5200-5299: discovery.
     public const int DiscoveryStarted = 5200;
@@ -34,8 +35,11 @@ internal static class HostingEventIds
     public const int DiscoveryProviderSkipped = 5209;
     public const int HttpEndpointFailed = 5210;
     public const int DiscoveryNotInZooKeeper = 5211;
+    public const int DiscoveryTreeMode = 5212;
+    public const int DiscoveryInstanceNotUp = 5213;
 
     // 5300-5349: the client in the host.
     public const int ClientStarting = 5300;
     public const int ClientStopping = 5301;
+    public const int ConfigurationLoggingAttached = 5302;
 }

@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
+using ZkDiscovery.Discovery;
 using ZkDiscovery.Hosting.Diagnostics;
 using ZkDiscovery.Nodes;
 
@@ -77,6 +79,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         _logger = loggerFactory.CreateLogger<ServiceEndpointWatcher>();
         _time = time;
         _providerWatcher = OnProviderWatch;
+        _treeWatcher = OnTreeEvent;
         _snapshot = new ServiceEndpointSnapshot(serviceName, servicePath, [], false, false, true, new CancellationChangeToken(_changeSource.Token), time.GetUtcNow());
     }
 
@@ -111,6 +114,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         _work.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_recursive)
+        {
+            await RemoveTreeWatchAsync().ConfigureAwait(false);
+        }
         await CloseViewAsync().ConfigureAwait(false);
         _loaded.TrySetCanceled();
     }
@@ -123,7 +130,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         }
     }
 
-    /// <summary>For tests: read and watch each provider with its own request, as against a server older than 3.6.</summary>
+    /// <summary>
+    /// For tests: read and watch each provider with its own request and watch the children with a children watch, as
+    /// against a server older than 3.6.
+    /// </summary>
     internal bool PerProviderReads
     {
         get => _perProviderReads;
@@ -137,6 +147,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             // The old session's watches are gone: every provider is read (and watched) again.
             Volatile.Write(ref _readAll, 1);
         }
+        OnTreeStateChanged(e);
         Signal();
     }
 
@@ -168,6 +179,11 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     {
         try
         {
+            if (!_perProviderReads && await TryStartTreeAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await RunTreeAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
             while (!cancellationToken.IsCancellationRequested)
             {
                 await OpenViewAsync(cancellationToken).ConfigureAwait(false);
@@ -176,7 +192,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 {
                     _work.Reader.TryRead(out _);
                     Interlocked.Exchange(ref _signalPending, 0);
-                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                    await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
                     if (_view!.IsDeleted)
                     {
                         Log.Missing(_logger, ServiceName, ServicePath);
@@ -206,7 +222,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 var view = await LiveChildren.StartAsync(_client, ServicePath, _loggerFactory, cancellationToken).ConfigureAwait(false);
                 _view = view;
                 _viewSubscription = view.Subscribe(_ => Signal());
-                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (NoNodeException)
@@ -235,6 +251,24 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 Publish();
                 await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs one refresh (a read of the providers up to the published snapshot) under a <c>zookeeper.discovery.refresh</c>
+    /// span when someone listens; the loop runs without the creator's ExecutionContext, so the span starts a trace of its own.
+    /// </summary>
+    private async Task TracedAsync(Func<ServiceEndpointWatcher, CancellationToken, Task> refresh, CancellationToken cancellationToken)
+    {
+        using var activity = ZooKeeperHostingActivitySource.StartDiscoveryRefresh(ServiceName, ServicePath);
+        try
+        {
+            await refresh(this, cancellationToken).ConfigureAwait(false);
+            ZooKeeperHostingActivitySource.DiscoveryRefreshed(activity, Snapshot.Endpoints.Length);
+        }
+        catch (Exception ex) when (ZooKeeperHostingActivitySource.Failed(activity, ex))
+        {
+            throw; // Not reached: Failed only marks the span.
         }
     }
 
@@ -350,7 +384,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             {
                 paths[i] = providers[(b * ReadsPerBatch) + i].Path;
             }
-            batches[b] = _client.GetDataManyAsync(paths, _providerWatcher, cancellationToken);
+            batches[b] = _client.GetDataManyAsync(paths, DataWatcher, cancellationToken);
         }
         ZooKeeperException? lost = null;
         for (var b = 0; b < batches.Length; b++)
@@ -411,6 +445,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     /// <summary>A provider the server gave an error for: gone (the children view drops it) or unreadable (logged).</summary>
     private void Skip(Provider provider, ZooKeeperErrorCode error)
     {
+        provider.Gone = error == ZooKeeperErrorCode.NoNode;
         if (error != ZooKeeperErrorCode.NoNode)
         {
             // A read the server refuses (say, NoAuth) arms no watch: left out until it is listed again or a new session begins.
@@ -427,7 +462,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             var count = Math.Min(reads.Length, providers.Count - start);
             for (var i = 0; i < count; i++)
             {
-                reads[i] = _client.GetDataAsync(providers[start + i].Path, _providerWatcher, cancellationToken);
+                reads[i] = _client.GetDataAsync(providers[start + i].Path, DataWatcher, cancellationToken);
             }
             ZooKeeperException? lost = null;
             for (var i = 0; i < count; i++)
@@ -469,7 +504,29 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     private async Task<ZooKeeperException?> ApplyAsync(Provider provider, NodeData data, CancellationToken cancellationToken)
     {
         provider.NeedsRead = false;
+        provider.Gone = false;
         provider.CreatedMs = data.Stat.Ctime;
+        if (CuratorServiceInstance.LooksLikeInstance(data.Data))
+        {
+            // A Curator x-discovery instance (Curator, Spring Cloud Zookeeper): its metadata are the properties.
+            await provider.ReleaseLinkedAsync().ConfigureAwait(false);
+            if (CuratorServiceInstance.TryParse(data.Data, out var instance, out var error))
+            {
+                provider.Curator = instance;
+                provider.Stored = new NodeProperties(instance.Metadata.Select(static m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(m.Value))));
+            }
+            else
+            {
+                if (provider.WarnedMzxid != data.Stat.Mzxid)
+                {
+                    provider.WarnedMzxid = data.Stat.Mzxid;
+                    Log.ProviderUnreadable(_logger, provider.Path, ServiceName, error);
+                }
+                provider.Forget();
+            }
+            return null;
+        }
+        provider.Curator = null;
         var stored = NodeProperties.Parse(data.Data);
         if (stored.ReadWarning is { } warning && provider.WarnedMzxid != data.Stat.Mzxid)
         {
@@ -506,6 +563,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         catch (NoNodeException)
         {
             provider.Forget();
+            provider.Gone = true;
             return null;
         }
         catch (NodeLinkException ex)
@@ -564,70 +622,112 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     /// <summary>Builds the snapshot from the current providers; swaps it in and fires the old token when it differs.</summary>
     private void Publish()
     {
-        var previous = Snapshot;
-        var names = _view?.Children ?? [];
+        IReadOnlyCollection<string> names;
+        if (_recursive)
+        {
+            var sorted = new string[_providers.Count];
+            _providers.Keys.CopyTo(sorted, 0);
+            Array.Sort(sorted, StringComparer.Ordinal);
+            names = sorted;
+        }
+        else
+        {
+            names = _view?.Children ?? [];
+        }
         var builder = ImmutableArray.CreateBuilder<ZooKeeperServiceEndpoint>(names.Count);
         foreach (var name in names)
         {
-            if (!_providers.TryGetValue(name, out var provider))
+            if (_providers.TryGetValue(name, out var provider) && EndpointOf(provider) is { } endpoint)
             {
-                continue;
-            }
-            NodeProperties? properties;
-            string path;
-            if (provider.Linked is { } linked)
-            {
-                properties = linked.IsDeleted ? null : linked.Properties;
-                path = linked.RealPath;
-            }
-            else
-            {
-                properties = provider.Stored;
-                path = provider.Path;
-            }
-            if (properties is null)
-            {
-                continue; // Not read yet, gone, or unreadable.
-            }
-            if (provider.Endpoint is { } existing && ReferenceEquals(provider.EndpointProperties, properties))
-            {
-                builder.Add(existing);
-                continue;
-            }
-            if (ReferenceEquals(provider.RejectedProperties, properties))
-            {
-                continue;
-            }
-            if (ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, name, properties, provider.CreatedMs, this, out var endpoint))
-            {
-                if (provider.Endpoint is { } old)
-                {
-                    endpoint.InheritLoad(old);
-                }
-                provider.Endpoint = endpoint;
-                provider.EndpointProperties = properties;
-                provider.RejectedProperties = null;
                 builder.Add(endpoint);
-            }
-            else
-            {
-                // Logged once per version of its data.
-                provider.RejectedProperties = properties;
-                Log.BadEndpoint(_logger, name, ServicePath);
             }
         }
         var endpoints = builder.Count == builder.Capacity ? builder.MoveToImmutable() : builder.ToImmutable();
+        var previous = Snapshot;
+        var changed = previous.Endpoints.Length != endpoints.Length || !previous.Endpoints.AsSpan().SequenceEqual(endpoints.AsSpan());
+        Swap(endpoints, changed);
+    }
+
+    /// <summary>
+    /// The endpoint of <paramref name="provider"/> as of its last read: the one made before when its properties are the
+    /// same, a new one when they changed, null when it has none (not read yet, gone, unreadable or unusable: logged once
+    /// per version of its data).
+    /// </summary>
+    private ZooKeeperServiceEndpoint? EndpointOf(Provider provider)
+    {
+        NodeProperties? properties;
+        string path;
+        if (provider.Linked is { } linked)
+        {
+            properties = linked.IsDeleted ? null : linked.Properties;
+            path = linked.RealPath;
+        }
+        else
+        {
+            properties = provider.Stored;
+            path = provider.Path;
+        }
+        if (properties is null)
+        {
+            return null;
+        }
+        if (provider.Endpoint is { } existing && ReferenceEquals(provider.EndpointProperties, properties))
+        {
+            return existing;
+        }
+        if (ReferenceEquals(provider.RejectedProperties, properties))
+        {
+            return null;
+        }
+        ZooKeeperServiceEndpoint? endpoint;
+        if (provider.Curator is { } instance)
+        {
+            if (!instance.IsEnabled || !instance.IsUp)
+            {
+                // Not to be called: disabled, or a status other than UP (draining, out of service), as Spring skips it.
+                provider.RejectedProperties = properties;
+                Log.InstanceNotUp(_logger, provider.Path, ServiceName, instance.IsEnabled, instance.InstanceStatus ?? "");
+                return null;
+            }
+            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, provider.Name, instance, properties, this, out endpoint);
+        }
+        else
+        {
+            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, provider.Name, properties, provider.CreatedMs, this, out endpoint);
+        }
+        if (endpoint is not null)
+        {
+            if (provider.Endpoint is { } old)
+            {
+                endpoint.InheritLoad(old);
+            }
+            provider.Endpoint = endpoint;
+            provider.EndpointProperties = properties;
+            provider.RejectedProperties = null;
+            return endpoint;
+        }
+        provider.RejectedProperties = properties;
+        Log.BadEndpoint(_logger, provider.Name, ServicePath);
+        return null;
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="endpoints"/> when they <paramref name="changed"/> or the stale flag or the path's existence
+    /// did: a new snapshot is swapped in, then the old one's token fires (consumers' callbacks run here, on this service's
+    /// loop, after the new snapshot is visible).
+    /// </summary>
+    private void Swap(ImmutableArray<ZooKeeperServiceEndpoint> endpoints, bool changed)
+    {
+        var previous = Snapshot;
         var isStale = _client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly);
-        var same = previous.IsLoaded && previous.IsStale == isStale && previous.PathExists == (_view is not null) && previous.Endpoints.Length == endpoints.Length
-            && previous.Endpoints.AsSpan().SequenceEqual(endpoints.AsSpan());
-        if (!same)
+        var pathExists = _recursive ? _pathExists : _view is not null;
+        if (changed || !previous.IsLoaded || previous.IsStale != isStale || previous.PathExists != pathExists)
         {
             var oldSource = _changeSource;
             _changeSource = new CancellationTokenSource();
-            var snapshot = new ServiceEndpointSnapshot(ServiceName, ServicePath, endpoints, true, _view is not null, isStale, new CancellationChangeToken(_changeSource.Token), _time.GetUtcNow());
+            var snapshot = new ServiceEndpointSnapshot(ServiceName, ServicePath, endpoints, true, pathExists, isStale, new CancellationChangeToken(_changeSource.Token), _time.GetUtcNow());
             Volatile.Write(ref _snapshot, snapshot);
             Log.Changed(_logger, ServiceName, ServicePath, endpoints.Length, isStale);
-            // Consumers' callbacks run here, on this service's loop, after the new snapshot is visible.
             oldSource.Cancel();
         }
         _loaded.TrySetResult();
@@ -635,7 +735,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
     private async Task CloseViewAsync()
     {
-        await ReleaseAsync([.. _providers.Values], removeWatches: true).ConfigureAwait(false);
+        // In tree mode the providers hold no watch of their own.
+        await ReleaseAsync([.. _providers.Values], removeWatches: !_recursive).ConfigureAwait(false);
         _providers.Clear();
         _providersParent = null;
         _viewSubscription?.Dispose();
@@ -666,6 +767,12 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         public IDisposable? LinkedSubscription { get; set; }
 
         public long WarnedMzxid { get; set; } = -1;
+
+        /// <summary>The Curator instance its data holds, when it holds one.</summary>
+        public CuratorServiceInstance? Curator { get; set; }
+
+        /// <summary>True when its last read found no node (it was deleted).</summary>
+        public bool Gone { get; set; }
 
         /// <summary>When the node was created (its ctime, Unix ms), from its last read; 0 when not known.</summary>
         public long CreatedMs { get; set; }
@@ -706,7 +813,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         [LoggerMessage(EventId = HostingEventIds.DiscoveryChanged, Level = LogLevel.Debug, Message = "Service {ServiceName} at {ServicePath}: {Count} endpoint(s), stale={IsStale}.")]
         public static partial void Changed(ILogger logger, string serviceName, string servicePath, int count, bool isStale);
 
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryBadEndpoint, Level = LogLevel.Warning, Message = "Ignoring {Name} under {ServicePath}: neither a usable uri property nor a HOST:PORT name.")]
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryInstanceNotUp, Level = LogLevel.Debug, Message = "Leaving {Path} out of service {ServiceName}: the Curator instance is not up (enabled {Enabled}, instance_status '{Status}').")]
+        public static partial void InstanceNotUp(ILogger logger, string path, string serviceName, bool enabled, string status);
+
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryBadEndpoint, Level = LogLevel.Warning, Message = "Ignoring {Name} under {ServicePath}: neither a usable uri property nor a HOST:PORT name (nor, for a Curator instance, an address and port).")]
         public static partial void BadEndpoint(ILogger logger, string name, string servicePath);
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryLoadFailed, Level = LogLevel.Information, Message = "Reading the endpoints of {ServiceName} at {ServicePath} failed; keeping the last list until ZooKeeper is back: {Reason}")]

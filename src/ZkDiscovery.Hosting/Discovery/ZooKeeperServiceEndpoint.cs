@@ -4,6 +4,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.ServiceDiscovery;
+using ZkDiscovery.Discovery;
+using ZkDiscovery.Hosting.Registration;
 using ZkDiscovery.Nodes;
 
 namespace ZkDiscovery.Hosting.Discovery;
@@ -52,8 +54,9 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
     private readonly IStaleSource? _staleSource;
     private int _inFlight;
 
-    internal ZooKeeperServiceEndpoint(string serviceName, string path, string name, Uri uri, EndPoint endPoint, string? endpointName, NodeProperties properties, DateTimeOffset? registeredAt, IStaleSource? staleSource)
+    internal ZooKeeperServiceEndpoint(string serviceName, string path, string name, Uri uri, EndPoint endPoint, string? endpointName, NodeProperties properties, DateTimeOffset? registeredAt, IStaleSource? staleSource, CuratorServiceInstance? curatorInstance = null)
     {
+        CuratorInstance = curatorInstance;
         ServiceName = serviceName;
         Path = path;
         Name = name;
@@ -94,7 +97,14 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
     public string? EndpointName { get; }
 
     /// <inheritdoc/>
+    /// <remarks>For a Curator instance: the metadata of its Spring payload, as strings.</remarks>
     public NodeProperties Properties { get; }
+
+    /// <summary>The layout of the node the endpoint was read from: zc.zk's <c>HOST:PORT</c> node, or a Curator x-discovery instance.</summary>
+    public ZooKeeperRegistrationLayout Layout => CuratorInstance is null ? ZooKeeperRegistrationLayout.ZcZk : ZooKeeperRegistrationLayout.Curator;
+
+    /// <summary>The Curator x-discovery instance the node holds (registered by Curator, Spring Cloud Zookeeper or ZkDiscovery's Curator layout), or null.</summary>
+    public CuratorServiceInstance? CuratorInstance { get; }
 
     /// <inheritdoc/>
     public DateTimeOffset? RegisteredAt { get; }
@@ -165,6 +175,23 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
             ? at
             : createdMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(createdMs) : null;
         endpoint = new ZooKeeperServiceEndpoint(serviceName, path, name, uri, endPoint!, endpointName, properties, registeredAt, staleSource);
+        return true;
+    }
+
+    /// <summary>
+    /// Makes the endpoint of a Curator instance: its URI from the instance (https on its TLS port when it has one), its
+    /// metadata as the properties; false when the instance names no usable address.
+    /// </summary>
+    internal static bool TryCreate(string serviceName, string path, string name, CuratorServiceInstance instance, NodeProperties metadata, IStaleSource? staleSource, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZooKeeperServiceEndpoint? endpoint)
+    {
+        endpoint = null;
+        if (instance.GetUri(preferSsl: true) is not { } uri || string.IsNullOrEmpty(uri.Host))
+        {
+            return false;
+        }
+        TryGetString(metadata, "endpoint", out var endpointName);
+        DateTimeOffset? registeredAt = instance.RegistrationTimeUtc > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(instance.RegistrationTimeUtc) : null;
+        endpoint = new ZooKeeperServiceEndpoint(serviceName, path, name, uri, new UriEndPoint(uri), endpointName, metadata, registeredAt, staleSource, instance);
         return true;
     }
 

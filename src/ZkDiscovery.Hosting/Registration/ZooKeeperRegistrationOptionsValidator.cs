@@ -38,6 +38,7 @@ internal sealed class ZooKeeperRegistrationOptionsValidator : IValidateOptions<Z
                 failures.Add($"ZooKeeper:Registration:Addresses: \"{address}\" is not an absolute URI with a host and a port, like http://10.0.0.5:8080.");
             }
         }
+        CuratorLayout.Validate(options, failures);
         if (options.DrainDelay < TimeSpan.Zero)
         {
             failures.Add($"ZooKeeper:Registration:DrainDelay must not be negative (was {options.DrainDelay}).");

@@ -78,7 +78,9 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         _environment = environmentVariables;
         _machineAddresses = machineAddresses;
         _applicationName = environment.ApplicationName;
-        _servicePath = _options.ServicePath ?? DefaultServicePath(environment.ApplicationName);
+        _servicePath = _options.ServicePath ?? (_options.Layout == ZooKeeperRegistrationLayout.Curator
+            ? CuratorLayout.DefaultServicePath(environment.ApplicationName)
+            : DefaultServicePath(environment.ApplicationName));
         _registrar = new ServiceRegistrar(client, loggerFactory);
         _registrar.Registering += (_, e) => _options.OnRegistering?.Invoke(e);
         _watcher = OnWatch;
@@ -169,6 +171,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         var registrations = Registrations;
         if (registrations.Count > 0)
         {
+            var drained = await DrainCuratorInstancesAsync(registrations, cancellationToken).ConfigureAwait(false);
             Log.Deregistering(_logger, registrations.Count, _servicePath);
             // Bounded: when ZooKeeper is unreachable the session (and its nodes) ends with the client anyway.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -185,7 +188,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
                     Log.DeregisterFailed(_logger, registration.Paths[0], ex.Message);
                 }
             }
-            if (_options.DrainDelay > TimeSpan.Zero)
+            if (_options.DrainDelay > TimeSpan.Zero && !drained)
             {
                 Log.Draining(_logger, _options.DrainDelay);
                 try
@@ -269,6 +272,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
     {
         var properties = BuildProperties(address);
         var registrationOptions = new ServiceRegistrationOptions { Acl = _options.Acl };
+        using var activity = ZooKeeperHostingActivitySource.StartRegistration(_servicePath, address.Name);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -278,10 +282,15 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
                     Log.Waiting(_logger, address.Name, _servicePath);
                 }
                 await _client.WaitUntilConnectedAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-                return await _registrar.RegisterAsync(_servicePath, address.Host, address.Port, properties, registrationOptions, cancellationToken).ConfigureAwait(false);
+                var registration = IsCurator
+                    ? await RegisterCuratorInstanceAsync(address, registrationOptions, cancellationToken).ConfigureAwait(false)
+                    : await _registrar.RegisterAsync(_servicePath, address.Host, address.Port, properties, registrationOptions, cancellationToken).ConfigureAwait(false);
+                ZooKeeperHostingActivitySource.Registered(activity, attempt, _client.SessionId);
+                return registration;
             }
             catch (Exception ex) when (ex is ZooKeeperException or InvalidOperationException or ArgumentException && !cancellationToken.IsCancellationRequested)
             {
+                ZooKeeperHostingActivitySource.RegistrationRetry(activity, attempt, ex);
                 Log.Retry(_logger, address.Name, _servicePath, attempt, _options.RetryDelay, ex.Message);
                 await Task.Delay(_options.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
             }
@@ -370,7 +379,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         var registration = entry.Registration;
         var path = registration.Paths[0];
         var sessionId = _client.SessionId;
-        var expected = registration.Properties.ToBytes();
+        var expected = registration.GetNodeData();
         NodeData node = default;
         var exists = true;
         try
@@ -429,7 +438,14 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
             return;
         }
 
-        await registration.UpdateAsync(registration.Properties, cancellationToken).ConfigureAwait(false);
+        using var activity = ZooKeeperHostingActivitySource.StartRepair(_servicePath, path, problem);
+        try
+        {
+            await registration.RewriteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ZooKeeperHostingActivitySource.Failed(activity, ex))
+        {
+        }
         entry.VerifiedSession = _client.SessionId;
         _metrics.Reregistered(_servicePath, problem);
         Log.Repaired(_logger, path, problem, _client.SessionId);

@@ -35,8 +35,23 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
     {
         _stallThreshold = stallThreshold ?? DefaultStallThreshold;
         // Real time, not the session's TimeProvider: a test clock that stands still must not stall the callers.
-        _watchdog = TimeProvider.System.CreateTimer(static state => ((CompletionQueue)state!).CheckProgress(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // Created without the ExecutionContext of the code that creates the client: continuations of loops started
+        // without one run inline where the watchdog publishes, and must not see that code's AsyncLocals (Activity).
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            _watchdog = CreateWatchdog();
+        }
+        else
+        {
+            using (ExecutionContext.SuppressFlow())
+            {
+                _watchdog = CreateWatchdog();
+            }
+        }
     }
+
+    private ITimer CreateWatchdog() =>
+        TimeProvider.System.CreateTimer(static state => ((CompletionQueue)state!).CheckProgress(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
     /// <summary>Queues <paramref name="request"/>, whose outcome is set; it is published at the next <see cref="Flush"/>.</summary>
     public void Add(IRequest request) => _queue.Enqueue(request);

@@ -58,6 +58,9 @@ internal interface IRequest
 
     /// <summary>Completes the task with the outcome set by <see cref="Complete"/> or <see cref="Fail"/>, running its continuations inline.</summary>
     void Publish();
+
+    /// <summary>The request's client span, or null when nobody listens (see <see cref="RequestTracing"/>).</summary>
+    System.Diagnostics.Activity? Activity { get; set; }
 }
 
 /// <summary>
@@ -95,6 +98,8 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
 
     public CompletionQueue? Completions { get; set; }
 
+    public System.Diagnostics.Activity? Activity { get; set; }
+
     public abstract void WriteBody(JuteWriter writer, RequestContext context);
 
     public void Complete(in ReplyHeader header, ref JuteReader body, RequestContext context)
@@ -127,6 +132,12 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
         if (retrier is not null && exception is ZooKeeperException { IsTransient: true } transient && !_retryToken.IsCancellationRequested && !Task.IsCompleted)
         {
             _retrier = null;
+            if (Activity is { } activity)
+            {
+                // This attempt's span ends here; the retries get their own (the activity stays set: the retrier
+                // gives them its parent). Publish never runs for a request handed to the retrier.
+                RequestTracing.Stop(activity, transient);
+            }
             retrier.Retry(this, transient, _retryToken);
             return;
         }
@@ -146,6 +157,12 @@ internal abstract class Request<T> : TaskCompletionSource<T>, IRequest
 
     public void Publish()
     {
+        if (Activity is { } activity)
+        {
+            // Before the task completes: the span has ended when the caller's continuation runs.
+            Activity = null;
+            RequestTracing.Stop(activity, _error);
+        }
         if (_error is { } error)
         {
             TrySetException(error);

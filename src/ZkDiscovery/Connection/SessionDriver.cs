@@ -155,16 +155,29 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     {
         request.QueuedTimestamp = Stopwatch.GetTimestamp();
         request.Completions = _completions;
-        var wake = false;
-        lock (_queueLock)
+        if (ZooKeeperActivitySource.Source.HasListeners())
         {
-            ObjectDisposedException.ThrowIf(_disposed, typeof(ZooKeeperClient));
-            _queue.Add(request);
-            if (_writerWaiting)
+            RequestTracing.Start(request);
+        }
+        var wake = false;
+        try
+        {
+            lock (_queueLock)
             {
-                _writerWaiting = false;
-                wake = true;
+                ObjectDisposedException.ThrowIf(_disposed, typeof(ZooKeeperClient));
+                _queue.Add(request);
+                if (_writerWaiting)
+                {
+                    _writerWaiting = false;
+                    wake = true;
+                }
             }
+        }
+        catch (ObjectDisposedException e) when (request.Activity is { } activity)
+        {
+            request.Activity = null;
+            RequestTracing.Stop(activity, e);
+            throw;
         }
         if (wake)
         {

@@ -426,6 +426,10 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
             _driver.RejectOversized(request, length, _maxFrameSize);
             return;
         }
+        if (request.Activity is { } activity)
+        {
+            RequestTracing.Sent(activity, Host, Response.SessionId);
+        }
         if (!request.IsSpecial)
         {
             _pending.Enqueue(request);

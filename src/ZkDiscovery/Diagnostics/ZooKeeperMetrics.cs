@@ -113,7 +113,7 @@ internal sealed class ZooKeeperMetrics : IDisposable
         _ => "other",
     };
 
-    private static string ErrorName(int err) => err switch
+    internal static string ErrorName(int err) => err switch
     {
         -101 => "NoNode",
         -110 => "NodeExists",

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZkDiscovery.Connection;
+using ZkDiscovery.Diagnostics;
 using ZkDiscovery.Nodes;
 
 namespace ZkDiscovery.Discovery;
@@ -133,6 +134,15 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             Log.WildcardExpanded(_logger, host, registration.AddressList);
         }
 
+        await AddAsync(registration, cancellationToken).ConfigureAwait(false);
+        Log.Registered(_logger, servicePath, registration.AddressList, _client.SessionId);
+        return registration;
+    }
+
+    /// <summary>Keeps <paramref name="registration"/> and creates its nodes; on failure removes it again (and what was created).</summary>
+    private async Task AddAsync(ServiceRegistration registration, CancellationToken cancellationToken)
+    {
+        using var activity = StartActivity(ZooKeeperActivitySource.RegisterSpan, registration);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -153,9 +163,10 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             {
                 Remove(registration);
                 registration.MarkUnregistered();
+                TraceFailed(activity, ex);
                 if (ex is not OperationCanceledException)
                 {
-                    Log.RegistrationFailed(_logger, servicePath, registration.AddressList, ex);
+                    Log.RegistrationFailed(_logger, registration.ServicePath, registration.AddressList, ex);
                 }
                 await DeleteOwnNodesQuietlyAsync(registration).ConfigureAwait(false);
                 throw;
@@ -165,8 +176,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         {
             _gate.Release();
         }
-        Log.Registered(_logger, servicePath, registration.AddressList, _client.SessionId);
-        return registration;
+        TraceRegistered(activity);
     }
 
     /// <summary>Unregisters every registration (logging failures), stops re-creating them, and detaches from the client. Idempotent.</summary>
@@ -199,7 +209,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         return new NodeProperties(merged);
     }
 
-    internal async Task UpdateAsync(ServiceRegistration registration, NodeProperties properties, CancellationToken cancellationToken)
+    internal async Task UpdateAsync(ServiceRegistration registration, NodeProperties? properties, CuratorServiceInstance? instance, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -209,7 +219,14 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
                 throw new InvalidOperationException($"The registration {registration} was removed.");
             }
             // Kept first: whatever happens below, a re-creation uses the new data.
-            registration.SetProperties(properties);
+            if (properties is not null)
+            {
+                registration.SetProperties(properties);
+            }
+            if (instance is not null)
+            {
+                registration.SetInstance(instance);
+            }
             var data = registration.Data;
             foreach (var path in registration.Paths)
             {
@@ -320,15 +337,18 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             Log.Recreating(_logger, registrations.Count, _client.SessionId);
             foreach (var registration in registrations)
             {
+                using var activity = StartActivity(ZooKeeperActivitySource.ReregisterSpan, registration);
                 try
                 {
                     await EnsureNodesAsync(registration, cancellationToken).ConfigureAwait(false);
                     Log.Recreated(_logger, registration.ServicePath, registration.AddressList, _client.SessionId);
+                    TraceRegistered(activity);
                 }
                 catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
                 {
                     // Tried again when the client next connects.
                     _recreateFailed = true;
+                    TraceFailed(activity, ex);
                     Log.RegistrationFailed(_logger, registration.ServicePath, registration.AddressList, ex);
                 }
             }

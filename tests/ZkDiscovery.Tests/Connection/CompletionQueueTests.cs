@@ -95,6 +95,34 @@ public class CompletionQueueTests
     }
 
     [Fact]
+    public async Task WatchdogPublishing_DoesNotCarryTheAsyncLocalsOfTheCodeThatCreatedTheQueue()
+    {
+        // The client is created under the app's ambient state (a log scope, Activity.Current); its loops are not.
+        var ambient = new AsyncLocal<string?> { Value = "creator" };
+        var queue = new CompletionQueue(TimeSpan.FromMilliseconds(5));
+        ambient.Value = null;
+        using var release = new ManualResetEventSlim();
+        var slow = new TestRequest(0);
+        var slowDone = slow.Task.ContinueWith(_ => release.Wait(s_timeout), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var later = new TestRequest(1);
+        Task<string?> seen;
+        using (ExecutionContext.SuppressFlow())
+        {
+            // As a loop started without an ExecutionContext awaits: its continuation runs in whatever context publishes it.
+            seen = later.Task.ContinueWith(_ => ambient.Value, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        slow.SetOutcome(queue);
+        later.SetOutcome(queue);
+        queue.Flush();
+
+        // The publisher is stuck in the slow continuation: the watchdog publishes the later request.
+        Assert.Null(await seen.WaitAsync(s_timeout));
+        release.Set();
+        Assert.True(await slowDone.WaitAsync(s_timeout));
+    }
+
+    [Fact]
     public async Task ConcurrentPosts_EveryRequestIsPublishedOnce()
     {
         var queue = new CompletionQueue();

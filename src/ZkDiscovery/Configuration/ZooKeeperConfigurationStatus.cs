@@ -1,6 +1,9 @@
 namespace ZkDiscovery.Configuration;
 
-/// <summary>Where the data of a <see cref="ZooKeeperConfigurationProvider"/> comes from, for health checks.</summary>
+/// <summary>
+/// Where the data of a ZooKeeper configuration provider (<see cref="IZooKeeperConfigurationProvider"/>) comes from,
+/// for health checks and status pages.
+/// </summary>
 public enum ZooKeeperConfigurationStatus
 {
     /// <summary>Nothing was read from ZooKeeper yet and there was no snapshot: the provider has no keys.</summary>
@@ -13,8 +16,9 @@ public enum ZooKeeperConfigurationStatus
     Current,
 
     /// <summary>
-    /// The last read of ZooKeeper found unusable data (see <see cref="ZooKeeperConfigurationProvider.LastError"/>);
-    /// the provider keeps serving the last good data until a later read succeeds.
+    /// The last read of ZooKeeper found unusable data, or the node was deleted (see
+    /// <see cref="ZooKeeperConfigurationReport.LastError"/>); the provider keeps serving the last good data until a
+    /// later read succeeds.
     /// </summary>
     Stale,
 }
