@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Workload benchmarks W1-W6 (docs/benchmarks.md, /work/shared/docs/benchmark-workloads.md): ZkDiscovery, the official
+# Workload benchmarks W1-W8 (docs/benchmarks.md, /work/shared/docs/benchmark-workloads.md): ZkDiscovery, the official
 # Java client 3.8.0, kazoo 2.8.0 and the raw-socket floor against one fresh standalone ZooKeeper 3.8.0 server.
 #
 #   ./bench/run.sh                                  # everything: 3 repetitions, full counts (about 20-25 min)
 #   ./bench/run.sh --scale 0.05 --reps 1            # quick check (about 2-3 min)
 #   ./bench/run.sh --workloads W1,W2 --clients zkdiscovery,java --reps 2
+#   ./bench/run.sh --workloads W7,W8 --scale 0.1    # scale workloads (W7 churn in a large service, W8 configuration
+#                                                   # fan-out; not in the default list); report --scale 0.1 and 1
 #
-# Options: --scale S (multiplies the counts of W1-W4 and W6; W5 is fixed), --reps N (default 3),
-#          --workloads LIST (default W1,...,W6), --clients LIST (default zkdiscovery,zkdiscovery-persistent,zkdiscovery-endpoints,java,kazoo,floor),
+# Options: --scale S (multiplies the counts of W1-W4 and W6, N of W7 and S of W8; W5 and W7's C are fixed), --reps N (default 3),
+#          --workloads LIST (default W1,...,W6; W7,W8 on request), --clients LIST (default zkdiscovery,zkdiscovery-persistent,
+#          zkdiscovery-endpoints,zkdiscovery-config,java,kazoo,floor,curator-cache,curator-pcc; each runs the workloads it takes part in),
 #          --out FILE (raw results; default bench/results/run-<UTC time>.txt).
 # Every (client, workload, repetition) is a fresh process. Within a workload the clients run interleaved, their
 # order rotated by one each repetition. After each process a `CPU ...` line records client_cpu_s (the process and
@@ -22,7 +25,7 @@ cd "$repo_root"
 scale=1
 reps=3
 workloads="W1,W2,W3,W4,W5,W6"
-clients="zkdiscovery,zkdiscovery-persistent,zkdiscovery-endpoints,java,kazoo,floor"
+clients="zkdiscovery,zkdiscovery-persistent,zkdiscovery-endpoints,zkdiscovery-config,java,kazoo,floor,curator-cache,curator-pcc"
 out=""
 while (( $# > 0 )); do
   case "$1" in
@@ -31,7 +34,7 @@ while (( $# > 0 )); do
     --workloads) workloads="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "Unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -55,10 +58,19 @@ zk_jar=/usr/share/java/zookeeper.jar
 if [[ ! -f "$zk_jar" ]]; then
   "$repo_root/eng/install-zookeeper.sh"
 fi
-if [[ ",$clients," == *",kazoo,"* ]] && ! /usr/bin/python3 -c 'import kazoo' 2>/dev/null; then
+if [[ ",$clients," == *",kazoo,"* && ",$workloads," == *,W[1-6],* ]] && ! /usr/bin/python3 -c 'import kazoo' 2>/dev/null; then
   echo "Installing python3-kazoo (Debian package)..." >&2
   apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-kazoo >&2
+fi
+
+# W7's Curator watchers: Debian's Curator 5.4 (recipes, framework, client; apt pulls Guava and Jackson).
+curator_jars=/usr/share/java/curator-recipes.jar:/usr/share/java/curator-framework.jar:/usr/share/java/curator-client.jar:/usr/share/java/guava.jar
+if [[ ",$workloads," == *",W7,"* && ",$clients," == *",curator-"* ]] && [[ ! -f /usr/share/java/curator-recipes.jar ]]; then
+  echo "Installing Apache Curator (Debian packages)..." >&2
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    libcurator-recipes-java libcurator-framework-java libcurator-client-java >&2
 fi
 
 echo "Building bench/ZkDiscovery.Bench (Release)..." >&2
@@ -67,8 +79,15 @@ bench_dll="$repo_root/bench/ZkDiscovery.Bench/bin/Release/net10.0/ZkDiscovery.Be
 
 echo "Compiling the Java drivers..." >&2
 mkdir -p "$work/classes"
-javac -nowarn -d "$work/classes" -cp "$zk_jar" bench/java/ZkBench.java bench/java/RawFloor.java >&2
+javac -nowarn -d "$work/classes" -cp "$zk_jar" bench/java/ZkBench.java bench/java/ScaleBench.java bench/java/RawFloor.java >&2
 java_cp="$work/classes:$zk_jar:/usr/share/java/slf4j-nop.jar"
+if [[ -f /usr/share/java/curator-recipes.jar ]]; then
+  javac -nowarn -d "$work/classes" -cp "$work/classes:$curator_jars:$zk_jar" bench/java/CuratorBench.java >&2
+fi
+curator_cp="$work/classes:$curator_jars:$zk_jar:/usr/share/java/slf4j-nop.jar"
+# W7's registrars and churner run in a child process of every W7 driver (this command), so the watcher's process CPU
+# is the watcher's alone.
+export BENCH_W7_CHURNER="dotnet $bench_dll w7-churner"
 
 # ---- the server ----
 port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -82,6 +101,7 @@ admin.enableServer=false
 4lw.commands.whitelist=*
 forceSync=no
 preAllocSize=4096
+maxClientCnxns=0
 EOF
 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
   -cp "$zk_jar:/usr/share/java/slf4j-nop.jar" \
@@ -130,6 +150,9 @@ client_cmd() {
     zkdiscovery) echo "dotnet $bench_dll" ;;
     zkdiscovery-persistent) echo "dotnet $bench_dll --w4-watch persistent" ;;
     zkdiscovery-endpoints) echo "dotnet $bench_dll --w5-endpoints" ;;
+    zkdiscovery-config) echo "dotnet $bench_dll --w8-configuration" ;;
+    curator-cache) echo "java -Dzookeeper.sasl.client=false -cp $curator_cp CuratorBench --engine cache" ;;
+    curator-pcc) echo "java -Dzookeeper.sasl.client=false -cp $curator_cp CuratorBench --engine pcc" ;;
     java) echo "java -Dzookeeper.sasl.client=false -cp $java_cp ZkBench" ;;
     kazoo) echo "/usr/bin/python3 $repo_root/bench/kazoo/zkbench.py" ;;
     floor) echo "java -cp $work/classes RawFloor" ;;
@@ -141,7 +164,10 @@ runs_workload() {  # client workload -> true when the client takes part in the w
   case "$1" in
     floor) [[ "$2" == W1 || "$2" == W2 ]] ;;
     zkdiscovery-persistent) [[ "$2" == W4 ]] ;;
-    zkdiscovery-endpoints) [[ "$2" == W5 ]] ;;
+    zkdiscovery-endpoints) [[ "$2" == W5 || "$2" == W7 ]] ;;
+    zkdiscovery-config) [[ "$2" == W8 ]] ;;
+    curator-cache|curator-pcc) [[ "$2" == W7 ]] ;;
+    kazoo) [[ "$2" != W7 && "$2" != W8 ]] ;;
     *) true ;;
   esac
 }

@@ -8,13 +8,16 @@ internal sealed class BenchOptions
     public const string Usage = """
         Usage: ZkDiscovery.Bench --port P [--client NAME] [--workloads W1,...] [--scale S]
                                  [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--no-retry]
-                                 [--w5-endpoints]
+                                 [--w5-endpoints] [--w8-configuration]
                ZkDiscovery.Bench micro [BenchmarkDotNet arguments, e.g. --filter '*']
+               ZkDiscovery.Bench w7-churner --port P --instances N   (W7's registrars and churner; started by W7)
+               ZkDiscovery.Bench soak --port P [--minutes 20] ...    (endurance run; `soak --help`, bench/soak.sh)
 
           --port P            ZooKeeper server on 127.0.0.1:P (required)
           --client NAME       name printed in RESULT lines (default zkdiscovery)
-          --workloads LIST    W1..W6 (comma-separated; SETUP only creates the tree); default all
-          --scale S           multiplies the operation counts of W1-W4 and the sessions of W6 (default 1)
+          --workloads LIST    W1..W8 (comma-separated; SETUP only creates the tree); default W1..W6
+          --scale S           multiplies the operation counts of W1-W4, the sessions of W6, N of W7 and S of W8
+                              (default 1)
           --no-warmup         skip the discarded warm-up passes (diagnostics only)
           --warmup-passes N   use N warm-up passes (rounds for W5) instead of the standard counts (diagnostics only)
           --w4-watch MODE     oneshot (default): W4 as specified, getData watch re-armed by the watcher;
@@ -23,7 +26,10 @@ internal sealed class BenchOptions
           --no-retry          ZooKeeperClientOptions.Retry.MaxRetryAttempts = 0 (diagnostics: cost of the retry wrapper)
           --w5-endpoints      W5's watcher W is a ZooKeeperServiceEndpointResolver with /bench/svc as a service path:
                               events are snapshot changes (change tokens), converged when a snapshot holds 1,000
-                              endpoints (run.sh reports it as client zkdiscovery-endpoints)
+                              endpoints (run.sh reports it as client zkdiscovery-endpoints); in W7 the watcher is
+                              that resolver too (view = its snapshot, lag through its change tokens)
+          --w8-configuration  W8's readers are configuration providers (AddZooKeeper("/bench/cfg"), one session
+                              each; run.sh reports it as client zkdiscovery-config)
 
         Prints `RESULT <client> <W> key=value ...` per workload on stdout, diagnostics on stderr; exit 1 when a
         workload failed. See docs/benchmarks.md.
@@ -46,6 +52,8 @@ internal sealed class BenchOptions
     public bool NoRetry { get; private set; }
 
     public bool W5Endpoints { get; private set; }
+
+    public bool W8Configuration { get; private set; }
 
     public bool Help { get; private set; }
 
@@ -75,7 +83,7 @@ internal sealed class BenchOptions
                         .Select(w => w.ToUpperInvariant()).ToArray();
                     foreach (var w in o.Workloads)
                     {
-                        if (w is not ("W1" or "W2" or "W3" or "W4" or "W5" or "W6" or "SETUP"))
+                        if (w is not ("W1" or "W2" or "W3" or "W4" or "W5" or "W6" or "W7" or "W8" or "SETUP"))
                         {
                             throw new ArgumentException($"Unknown workload {w}.");
                         }
@@ -107,6 +115,9 @@ internal sealed class BenchOptions
                     break;
                 case "--w5-endpoints":
                     o.W5Endpoints = true;
+                    break;
+                case "--w8-configuration":
+                    o.W8Configuration = true;
                     break;
                 case "-h" or "--help":
                     o.Help = true;

@@ -1,12 +1,23 @@
 using System.Globalization;
 using ZkDiscovery.Bench;
 
-// Workload benchmarks W1-W6 of /work/shared/docs/benchmark-workloads.md (summary in docs/benchmarks.md) for
-// ZkDiscovery, and BenchmarkDotNet micro-benchmarks behind `micro`. bench/run.sh runs this in Release.
+// Workload benchmarks W1-W8 of /work/shared/docs/benchmark-workloads.md (summary in docs/benchmarks.md) for
+// ZkDiscovery, W7's churner behind `w7-churner` (started by the W7 drivers), the soak run behind `soak`, and BenchmarkDotNet micro-benchmarks
+// behind `micro`. bench/run.sh runs this in Release.
 
 if (args.Length > 0 && args[0] == "micro")
 {
     return MicroBenchmarks.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "soak")
+{
+    return await ZkDiscovery.Soak.SoakCommand.RunAsync(args[1..]).ConfigureAwait(false);
+}
+
+if (args.Length > 0 && args[0] == "w7-churner")
+{
+    return await ScaleChurner.RunAsync(args[1..]).ConfigureAwait(false);
 }
 
 BenchOptions options;

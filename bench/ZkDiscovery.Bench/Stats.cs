@@ -26,6 +26,15 @@ internal static class Stats
 
     public static double TicksToSeconds(long ticks) => (double)ticks / Stopwatch.Frequency;
 
+    /// <summary>
+    /// CLOCK_MONOTONIC in nanoseconds (Stopwatch's clock on Linux), comparable with Java's <c>System.nanoTime()</c> in
+    /// another process (W7's churner and watchers).
+    /// </summary>
+    public static long MonotonicNanoseconds() => ToNanoseconds(Stopwatch.GetTimestamp());
+
+    public static long ToNanoseconds(long timestamp) =>
+        Stopwatch.Frequency == 1_000_000_000 ? timestamp : (long)(timestamp * (1e9 / Stopwatch.Frequency));
+
     /// <summary>CPU time of the whole process (all threads, JIT and GC included).</summary>
     public static TimeSpan ProcessCpu()
     {

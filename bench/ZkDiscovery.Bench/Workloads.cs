@@ -36,6 +36,8 @@ internal static class Workloads
             "W4" => await PassesAsync(workload, o, o.Warmups(3), () => W4Async(o)).ConfigureAwait(false),
             "W5" => await W5Async(o).ConfigureAwait(false),
             "W6" => await PassesAsync(workload, o, o.Warmups(1), () => W6Async(o)).ConfigureAwait(false),
+            "W7" => await ScaleWorkloads.W7Async(o).ConfigureAwait(false),
+            "W8" => await ScaleWorkloads.W8Async(o).ConfigureAwait(false),
             _ => throw new ArgumentException($"Unknown workload {workload}."),
         };
     }

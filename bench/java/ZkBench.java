@@ -20,7 +20,7 @@ import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * W1-W6 of benchmark-workloads.md with the official ZooKeeper Java client (3.8.0). Run by bench/run.sh with
+ * W1-W6 of benchmark-workloads.md with the official ZooKeeper Java client (3.8.0); W7/W8 in ScaleBench. Run by bench/run.sh with
  * -Dzookeeper.sasl.client=false. Output contract: RESULT lines on stdout, WARMUP and diagnostics on stderr,
  * exit 1 on failure.
  */
@@ -73,6 +73,8 @@ public final class ZkBench {
                     case "W4": result = passes(w, warmups(3), ZkBench::w4); break;
                     case "W5": result = w5(); break;
                     case "W6": result = passes(w, warmups(1), ZkBench::w6); break;
+                    case "W7": result = ScaleBench.w7(ScaleBench.RawChildWatcher::new); break;
+                    case "W8": result = ScaleBench.w8(); break;
                     default: throw new IllegalArgumentException("Unknown workload " + w);
                 }
                 System.out.println("RESULT " + client + " " + w + " " + result);
