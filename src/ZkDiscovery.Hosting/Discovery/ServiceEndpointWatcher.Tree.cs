@@ -101,14 +101,12 @@ internal sealed partial class ServiceEndpointWatcher
     {
         while (true)
         {
-            var published = false;
             if (Volatile.Read(ref _rewatch) != 0)
             {
                 await RewatchAsync(cancellationToken).ConfigureAwait(false);
             }
             if (Interlocked.Exchange(ref _resync, 0) != 0)
             {
-                published = true;
                 Interlocked.Exchange(ref _republish, 0);
                 lock (_changedLock)
                 {
@@ -127,12 +125,12 @@ internal sealed partial class ServiceEndpointWatcher
             }
             if (dirty is not null)
             {
-                published = true;
                 await TracedAsync((w, ct) => w.ApplyChangesAsync(dirty, ct), cancellationToken).ConfigureAwait(false);
             }
-            if (Interlocked.Exchange(ref _republish, 0) != 0 || !published)
+            if (Interlocked.Exchange(ref _republish, 0) != 0)
             {
-                // A followed property link changed, or the connection state did (the stale flag).
+                // A followed property link changed, or the connection state did (the stale flag): a full rebuild, which
+                // sorts every provider, so only when asked for (a wake-up with nothing to do costs nothing).
                 Publish();
             }
             await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);

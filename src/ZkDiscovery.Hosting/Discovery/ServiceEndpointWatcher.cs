@@ -557,7 +557,11 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         {
             var linked = await LiveProperties.StartAsync(_client, provider.Path, _loggerFactory, cancellationToken).ConfigureAwait(false);
             provider.Linked = linked;
-            provider.LinkedSubscription = linked.Subscribe(_ => Signal());
+            provider.LinkedSubscription = linked.Subscribe(_ =>
+            {
+                Volatile.Write(ref _republish, 1); // Tree mode rebuilds the snapshot only when asked to.
+                Signal();
+            });
             return null;
         }
         catch (NoNodeException)
