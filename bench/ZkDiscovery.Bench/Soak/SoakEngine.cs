@@ -285,6 +285,9 @@ internal static class SoakEngine
             log(string.Create(CultureInfo.InvariantCulture, $"soak: {options.Duration.TotalMinutes:F1} min, {options.Instances} instances, {options.ChangesPerSecond} changes/s, a configuration write every {options.ConfigWriteInterval.TotalSeconds:F1} s, a cut every {options.CutInterval.TotalSeconds:F0} s, samples every {options.SampleInterval.TotalSeconds:F0} s (warm-up {options.WarmUp.TotalSeconds:F0} s)"));
             await Task.WhenAll(ChurnAsync(), WriteConfigurationAsync(), CutAsync(), SampleLoopAsync()).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested(); // (the cut loop always heals the proxy before it ends)
+            // A cut that the end interrupted has just closed the watched connections: let the client reconnect first,
+            // so the last sample is not taken in the middle of the reconnection.
+            await watched.WaitUntilConnectedAsync(s_bound, cancellationToken).ConfigureAwait(false);
 
             // No missed update: with the load stopped, the view and the configuration must reach the server's state.
             var server = new HashSet<string>((await admin.GetChildrenAsync(servicePath, cancellationToken: cancellationToken).ConfigureAwait(false)).Children, StringComparer.Ordinal);
