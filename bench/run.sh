@@ -41,12 +41,10 @@ done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/zkdiscovery-bench.XXXXXX")"
 server_pid=""
+# shellcheck source=bench/zk-server.sh
+source "$repo_root/bench/zk-server.sh"
 cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-  fi
+  stop_bench_server
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -90,49 +88,7 @@ curator_cp="$work/classes:$curator_jars:$zk_jar:/usr/share/java/slf4j-nop.jar"
 export BENCH_W7_CHURNER="dotnet $bench_dll w7-churner"
 
 # ---- the server ----
-port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-mkdir -p "$work/zk/data"
-cat > "$work/zk/zoo.cfg" <<EOF
-tickTime=2000
-dataDir=$work/zk/data
-clientPort=$port
-clientPortAddress=127.0.0.1
-admin.enableServer=false
-4lw.commands.whitelist=*
-forceSync=no
-preAllocSize=4096
-maxClientCnxns=0
-EOF
-java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
-  -cp "$zk_jar:/usr/share/java/slf4j-nop.jar" \
-  org.apache.zookeeper.server.ZooKeeperServerMain "$work/zk/zoo.cfg" > "$work/zk/zk.log" 2>&1 &
-server_pid=$!
-
-server_mode() {
-  /usr/bin/python3 - "$port" <<'EOF'
-import socket, sys
-try:
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.5)
-    s.sendall(b"srvr")
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    for line in data.decode("ascii", "replace").splitlines():
-        if line.startswith("Mode: "):
-            print(line[6:].strip())
-except OSError:
-    pass
-EOF
-}
-for _ in $(seq 1 600); do
-  [[ -n "$(server_mode)" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "The ZooKeeper server exited:" >&2; cat "$work/zk/zk.log" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n "$(server_mode)" ]] || { echo "The ZooKeeper server did not start serving within 60 s." >&2; exit 1; }
+start_bench_server "$work"
 
 mkdir -p "$repo_root/bench/results"
 [[ -n "$out" ]] || out="$repo_root/bench/results/run-$(date -u +%Y%m%dT%H%M%SZ).txt"

@@ -263,7 +263,7 @@ internal static class SoakEngine
                     MntrValue(mntr, "zk_watch_count"),
                     wchc.Split('\n').Count(l => l.StartsWith('\t')),
                     wchp.Split('\n').Count(l => l.StartsWith('/')),
-                    CountSockets(),
+                    ProcessSockets.Count(),
                     self.Threads.Count,
                     Interlocked.Read(ref changes),
                     Interlocked.Read(ref configWrites),
@@ -414,25 +414,5 @@ internal static class SoakEngine
         using var reply = new MemoryStream();
         await stream.CopyToAsync(reply, timeout.Token).ConfigureAwait(false);
         return Encoding.ASCII.GetString(reply.ToArray());
-    }
-
-    /// <summary>This process's open sockets (<c>/proc/self/fd</c> entries linking to <c>socket:[...]</c>).</summary>
-    private static int CountSockets()
-    {
-        var count = 0;
-        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
-        {
-            try
-            {
-                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:", StringComparison.Ordinal))
-                {
-                    count++;
-                }
-            }
-            catch (IOException)
-            {
-            }
-        }
-        return count;
     }
 }

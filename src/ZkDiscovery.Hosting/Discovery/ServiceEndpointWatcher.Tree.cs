@@ -186,23 +186,7 @@ internal sealed partial class ServiceEndpointWatcher
             return;
         }
         _pathExists = true;
-        var listed = new HashSet<string>(names, StringComparer.Ordinal);
-        List<Provider>? gone = null;
-        foreach (var provider in _providers.Values)
-        {
-            if (!listed.Contains(provider.Name))
-            {
-                (gone ??= []).Add(provider);
-            }
-        }
-        if (gone is not null)
-        {
-            foreach (var provider in gone)
-            {
-                _providers.Remove(provider.Name);
-            }
-            await ReleaseAsync(gone, removeWatches: false).ConfigureAwait(false);
-        }
+        await DropUnlistedAsync(names).ConfigureAwait(false);
         var toRead = new List<Provider>(names.Count);
         foreach (var name in names)
         {
@@ -255,25 +239,7 @@ internal sealed partial class ServiceEndpointWatcher
     }
 
     /// <summary>Drops the providers whose last read found no node.</summary>
-    private async Task RemoveGoneAsync()
-    {
-        List<Provider>? gone = null;
-        foreach (var provider in _providers.Values)
-        {
-            if (provider.Gone)
-            {
-                (gone ??= []).Add(provider);
-            }
-        }
-        if (gone is not null)
-        {
-            foreach (var provider in gone)
-            {
-                _providers.Remove(provider.Name);
-            }
-            await ReleaseAsync(gone, removeWatches: false).ConfigureAwait(false);
-        }
-    }
+    private Task RemoveGoneAsync() => DropAsync(static provider => provider.Gone);
 
     /// <summary>
     /// Merges the endpoints of <paramref name="names"/> into the previous snapshot's name-ordered array: one copy of the

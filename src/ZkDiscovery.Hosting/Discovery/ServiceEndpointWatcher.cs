@@ -305,23 +305,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         // Providers no longer listed were deleted; their data watch went with them.
         if (_providers.Count > 0)
         {
-            var listed = new HashSet<string>(names, StringComparer.Ordinal);
-            List<Provider>? gone = null;
-            foreach (var provider in _providers.Values)
-            {
-                if (!listed.Contains(provider.Name))
-                {
-                    (gone ??= []).Add(provider);
-                }
-            }
-            if (gone is not null)
-            {
-                foreach (var provider in gone)
-                {
-                    _providers.Remove(provider.Name);
-                }
-                await ReleaseAsync(gone, removeWatches: false).ConfigureAwait(false);
-            }
+            await DropUnlistedAsync(names).ConfigureAwait(false);
         }
 
         // To read: new providers, changed ones, every one after a new session, and those a failed read left behind.
@@ -587,6 +571,35 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             provider.Forget();
             return null;
         }
+    }
+
+    /// <summary>Drops the providers <paramref name="names"/> no longer lists (deleted: their data watches went with them).</summary>
+    private Task DropUnlistedAsync(IReadOnlyCollection<string> names)
+    {
+        var listed = new HashSet<string>(names, StringComparer.Ordinal);
+        return DropAsync(provider => !listed.Contains(provider.Name));
+    }
+
+    /// <summary>Drops the providers <paramref name="gone"/> picks, stopping their property-link views.</summary>
+    private async Task DropAsync(Func<Provider, bool> gone)
+    {
+        List<Provider>? dropped = null;
+        foreach (var provider in _providers.Values)
+        {
+            if (gone(provider))
+            {
+                (dropped ??= []).Add(provider);
+            }
+        }
+        if (dropped is null)
+        {
+            return;
+        }
+        foreach (var provider in dropped)
+        {
+            _providers.Remove(provider.Name);
+        }
+        await ReleaseAsync(dropped, removeWatches: false).ConfigureAwait(false);
     }
 
     /// <summary>Lets providers go: their property-link views stopped and, when asked, their data watches removed.</summary>

@@ -105,30 +105,6 @@ internal static class ChaosWait
     }
 }
 
-/// <summary>Counts this process's open sockets (entries of <c>/proc/self/fd</c> linking to <c>socket:[...]</c>).</summary>
-internal static class ProcessSockets
-{
-    public static int Count()
-    {
-        var count = 0;
-        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
-        {
-            try
-            {
-                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:", StringComparison.Ordinal))
-                {
-                    count++;
-                }
-            }
-            catch (IOException)
-            {
-                // Closed while we looked.
-            }
-        }
-        return count;
-    }
-}
-
 /// <summary>Reads <c>key value</c> lines of a four-letter-word reply (mntr: tab-separated; srvr/wchs: "Key: value").</summary>
 internal static class FourLetterReplies
 {
