@@ -129,10 +129,11 @@ public sealed class CuratorDiscoveryTests(ITestOutputHelper output)
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
         var basePath = NewBasePath();
         var servicePath = basePath + "/mixed";
-        await using var dotnet = await TestApps.StartAsync(cs, servicePath); // zc.zk layout: SERVICE/HOST:PORT.
-        await TestApps.WaitRegisteredAsync(dotnet);
+        // The Java service first (as in an estate that adopts .NET), then a ZkDiscovery instance joins under its node.
         await using var java = await StartJavaServiceStandInAsync();
         await using var curator = await CuratorPeer.RegisterAsync(cs, basePath, "mixed", "127.0.0.1", TestApps.Port(java));
+        await using var dotnet = await TestApps.StartAsync(cs, servicePath); // zc.zk layout: SERVICE/HOST:PORT.
+        await TestApps.WaitRegisteredAsync(dotnet);
         using var consumer = await StartConsumerAsync(cs, "mixed", servicePath);
 
         var snapshot = await ZooKeeperWaits.WaitForSnapshotAsync(Resolver(consumer), "mixed", s => s.Endpoints.Length == 2);

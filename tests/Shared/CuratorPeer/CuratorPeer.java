@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -86,8 +87,17 @@ public final class CuratorPeer {
             .connectionTimeoutMs(5_000)
             .retryPolicy(new RetryNTimes(40, 250))
             .build();
+        // Wait until the CONNECTED event itself was dispatched, not only until the state is connected: a ServiceDiscovery
+        // started earlier would still receive that event and re-register (delete and re-create) what it had just
+        // registered, so the instance node would briefly vanish.
+        CountDownLatch connected = new CountDownLatch(1);
+        client.getConnectionStateListenable().addListener((c, state) -> {
+            if (state.isConnected()) {
+                connected.countDown();
+            }
+        });
         client.start();
-        if (!client.blockUntilConnected(20, TimeUnit.SECONDS)) {
+        if (!connected.await(20, TimeUnit.SECONDS)) {
             throw new IllegalStateException("not connected to " + connect + " within 20 s");
         }
         return client;
