@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ZkDiscovery.Configuration.Internal;
+using ZkDiscovery.Connection;
 
 namespace ZkDiscovery.Configuration;
 
@@ -334,11 +335,8 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
 
     private void StartLoop()
     {
-        using (ExecutionContext.SuppressFlow())
-        {
-            // The loop outlives the call that built the configuration: it must not carry that call's AsyncLocals.
-            _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
-        }
+        // The loop outlives the call that built the configuration: it must not carry that call's AsyncLocals.
+        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
     }
 
     private void OnWatch(WatchedEvent e)

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
+using ZkDiscovery.Connection;
 using ZkDiscovery.Discovery;
 using ZkDiscovery.Hosting.Diagnostics;
 using ZkDiscovery.Nodes;
@@ -98,10 +99,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     {
         _client.StateChanged += OnStateChanged;
         // No ExecutionContext flows into the long-lived loop.
-        using (ExecutionContext.SuppressFlow())
-        {
-            _loop = Task.Run(() => RunAsync(_stop.Token));
-        }
+        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
     }
 
     public async ValueTask DisposeAsync()

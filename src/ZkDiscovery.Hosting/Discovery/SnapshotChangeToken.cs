@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Primitives;
+using ZkDiscovery.Connection;
 
 namespace ZkDiscovery.Hosting.Discovery;
 
@@ -53,12 +54,11 @@ internal sealed class SnapshotChangeToken(IChangeToken inner, TimeProvider time)
             _state = state;
             _timers = new ITimer[LateCallbackDelays.Length];
             // Timer callbacks must not carry the registering code's AsyncLocals.
-            using (ExecutionContext.SuppressFlow())
+            for (var i = 0; i < _timers.Length; i++)
             {
-                for (var i = 0; i < _timers.Length; i++)
-                {
-                    _timers[i] = time.CreateTimer(static s => ((LateCallback)s!).Fire(), this, LateCallbackDelays[i], Timeout.InfiniteTimeSpan);
-                }
+                _timers[i] = BackgroundLoop.WithoutExecutionContext(
+                    static s => s.Time.CreateTimer(static c => ((LateCallback)c!).Fire(), s.Self, LateCallbackDelays[s.Index], Timeout.InfiniteTimeSpan),
+                    (Time: time, Self: this, Index: i));
             }
         }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZkDiscovery.Connection;
 using ZkDiscovery.Discovery;
 using ZkDiscovery.Hosting.Diagnostics;
 
@@ -149,11 +150,8 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         }
         Addresses = chosen;
         _client.StateChanged += OnStateChanged;
-        using (ExecutionContext.SuppressFlow())
-        {
-            // The registration outlives the host's start: its loop must not carry StartAsync's AsyncLocals.
-            _run = Task.Run(() => RunAsync(chosen, _stop.Token), CancellationToken.None);
-        }
+        // The registration outlives the host's start: its loop must not carry StartAsync's AsyncLocals.
+        _run = BackgroundLoop.Start(() => RunAsync(chosen, _stop.Token));
         return Task.CompletedTask;
     }
 
