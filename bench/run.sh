@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Workload benchmarks W1-W8 (docs/benchmarks.md, /work/shared/docs/benchmark-workloads.md): ZkDiscovery, the official
+# Workload benchmarks W1-W8 (docs/benchmarks.md): ZkDiscovery, the official
 # Java client 3.8.0, kazoo 2.8.0 and the raw-socket floor against one fresh standalone ZooKeeper 3.8.0 server.
 #
 #   ./bench/run.sh                                  # everything: 3 repetitions, full counts (about 20-25 min)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ZkDiscovery.Bench;
 
-// Workload benchmarks W1-W8 of /work/shared/docs/benchmark-workloads.md (summary in docs/benchmarks.md) for
+// Workload benchmarks W1-W8 of docs/benchmarks.md for
 // ZkDiscovery, W7's churner behind `w7-churner` (started by the W7 drivers), the soak run behind `soak`, and BenchmarkDotNet micro-benchmarks
 // behind `micro`. bench/run.sh runs this in Release.
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ZkDiscovery.Bench;
 
 /// <summary>
-/// The names and counts of W7/W8 (benchmark-workloads.md, "Scale workloads W7-W8"), shared by the churner and every
+/// The names and counts of W7/W8 (docs/benchmarks.md, "Scale workloads W7 and W8"), shared by the churner and every
 /// watcher. bench/java/ScaleBench.java computes exactly the same names: keep the two in step.
 /// </summary>
 /// <remarks>

@@ -10,8 +10,8 @@ using ZkDiscovery.Hosting.Discovery;
 namespace ZkDiscovery.Bench;
 
 /// <summary>
-/// W7 (churn in a large service) and W8 (configuration fan-out) of benchmark-workloads.md, section "Scale workloads
-/// W7-W8", with ZkDiscovery. W7's registrars and churner run in a child process (<see cref="ScaleChurner"/>), so this
+/// W7 (churn in a large service) and W8 (configuration fan-out) of docs/benchmarks.md, section "Scale workloads
+/// W7 and W8", with ZkDiscovery. W7's registrars and churner run in a child process (<see cref="ScaleChurner"/>), so this
 /// process's CPU is the watcher's alone. One discarded warm-up pass (fresh sessions, a full churn or 20 writes)
 /// precedes the measured pass.
 /// </summary>

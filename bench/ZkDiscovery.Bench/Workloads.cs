@@ -8,7 +8,7 @@ using ZkDiscovery.Hosting.Discovery;
 namespace ZkDiscovery.Bench;
 
 /// <summary>
-/// W1-W6 with ZkDiscovery's public API, exactly as /work/shared/docs/benchmark-workloads.md defines them.
+/// W1-W6 with ZkDiscovery's public API, as docs/benchmarks.md describes them.
 /// Synchronous calls of the definition (W2, W4) are awaited one at a time; the "issuing thread" of W1/W3 is the
 /// issuing async flow, which takes a permit of a 1,000-permit semaphore before each call; the completion callback
 /// (a synchronous continuation of the call's task) checks the reply and releases the permit.

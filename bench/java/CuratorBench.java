@@ -15,7 +15,7 @@ import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.utils.ZKPaths;
 
 /**
- * W7 of benchmark-workloads.md with Apache Curator 5.4 (Debian libcurator-recipes-java) as watcher W:
+ * W7 of docs/benchmarks.md with Apache Curator 5.4 (Debian libcurator-recipes-java) as watcher W:
  * {@code --engine cache} is CuratorCache (a persistent recursive watch on 3.6+ servers; the engine under Curator's
  * ServiceCache), {@code --engine pcc} the older PathChildrenCache (re-reads the children on every event; caches data).
  * Both keep the children's data. Same contract, names, churner and RESULT line as ScaleBench (W7 only).

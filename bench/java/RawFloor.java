@@ -14,7 +14,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The raw-socket floor of benchmark-workloads.md: the wire protocol over one blocking Socket with TCP_NODELAY, no
+ * The raw-socket floor of docs/benchmarks.md: the wire protocol over one blocking Socket with TCP_NODELAY, no
  * client library. W2: pre-encoded getData frames one at a time. W1 (extra): a writer thread and a reader thread
  * with a 1,000-request window; writes are coalesced and flushed whenever the window is full. Same output contract
  * and warm-up counts as the client drivers.

@@ -29,7 +29,7 @@ import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * W7 and W8 of benchmark-workloads.md ("Scale workloads W7-W8") with the official Java client, plus what the Curator
+ * W7 and W8 of docs/benchmarks.md ("Scale workloads W7 and W8") with the official Java client, plus what the Curator
  * drivers (CuratorBench) share: the names (the same as bench/ZkDiscovery.Bench/ScaleNames.cs), the churner child
  * process (the C# bench's w7-churner command, named by the environment variable BENCH_W7_CHURNER, e.g.
  * "dotnet /path/ZkDiscovery.Bench.dll w7-churner"), the pass structure and the RESULT line.

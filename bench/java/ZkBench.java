@@ -20,7 +20,7 @@ import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * W1-W6 of benchmark-workloads.md with the official ZooKeeper Java client (3.8.0); W7/W8 in ScaleBench. Run by bench/run.sh with
+ * W1-W6 of docs/benchmarks.md with the official ZooKeeper Java client (3.8.0); W7/W8 in ScaleBench. Run by bench/run.sh with
  * -Dzookeeper.sasl.client=false. Output contract: RESULT lines on stdout, WARMUP and diagnostics on stderr,
  * exit 1 on failure.
  */

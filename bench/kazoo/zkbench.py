@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""W1-W6 of benchmark-workloads.md with kazoo (Debian python3-kazoo 2.8.0, threading handler).
+"""W1-W6 of docs/benchmarks.md with kazoo (Debian python3-kazoo 2.8.0, threading handler).
 
 Output contract: RESULT lines on stdout, WARMUP and diagnostics on stderr, exit 1 on failure.
 Async completion callbacks are AsyncResult.rawlink callbacks (run on kazoo's completion thread);
