@@ -39,17 +39,9 @@ while (( $# > 0 )); do
   esac
 done
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/zkdiscovery-bench.XXXXXX")"
-server_pid=""
 # shellcheck source=bench/zk-server.sh
 source "$repo_root/bench/zk-server.sh"
-cleanup() {
-  stop_bench_server
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+use_bench_workdir zkdiscovery-bench
 
 # ---- prerequisites ----
 zk_jar=/usr/share/java/zookeeper.jar

@@ -14,17 +14,9 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/zkdiscovery-soak.XXXXXX")"
-server_pid=""
 # shellcheck source=bench/zk-server.sh
 source "$repo_root/bench/zk-server.sh"
-cleanup() {
-  stop_bench_server
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+use_bench_workdir zkdiscovery-soak
 
 zk_jar=/usr/share/java/zookeeper.jar
 [[ -f "$zk_jar" ]] || "$repo_root/eng/install-zookeeper.sh"

@@ -2,6 +2,8 @@
 # 127.0.0.1 port, with the four-letter words allowed (the soak reads wchc/wchp/mntr) and no limit of connections per
 # client address (W8 opens 1,000 sessions from one address).
 #
+#   use_bench_workdir NAME   makes $work, a temporary directory, and arranges that on exit the server is stopped and
+#                            $work removed (INT and TERM exit with 130 and 143)
 #   start_bench_server DIR   starts it under DIR/zk and waits until it serves (at most 60 s; exits the script on
 #                            failure, printing the server's log); sets $port and $server_pid
 #   bench_server_mode        prints the server's mode ("standalone") once it serves, nothing before
@@ -62,4 +64,12 @@ stop_bench_server() {
     for _ in $(seq 1 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$server_pid" 2>/dev/null || true
   fi
+}
+
+use_bench_workdir() {
+  work="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
+  server_pid=""
+  trap 'stop_bench_server; rm -rf "$work"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
