@@ -184,6 +184,8 @@ public class TreeImportExportTests : NodesTestBase
             dry);
         Assert.Equal(
             [
+                $"delete {Root}/cms/databases/old/tables",
+                $"delete {Root}/cms/databases/old",
                 $"Not deleting {Root}/cms/databases/main/providers/x/eph because it's ephemeral.",
                 $"{Root}/cms/databases/main/providers/x not deleted due to ephemeral descendent.",
                 $"{Root}/cms/databases/main/providers not deleted due to ephemeral descendent.",
