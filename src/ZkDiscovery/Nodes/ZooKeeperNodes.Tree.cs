@@ -66,7 +66,7 @@ public sealed partial class ZooKeeperNodes
     }
 
     /// <summary>
-    /// Exports the subtree at <paramref name="path"/> as tree text (tree-format.md §4 Export): two spaces per level;
+    /// Exports the subtree at <paramref name="path"/> as tree text (docs/tree-format.md §4, Export): two spaces per level;
     /// per node <c>/name : TYPE</c>, plain properties sorted by name, property links, symbolic links, then children
     /// sorted by name. Exporting the root writes its children as top-level nodes without <c>/zookeeper</c>, unless
     /// <paramref name="name"/> is given, which then names the root.
@@ -89,7 +89,7 @@ public sealed partial class ZooKeeperNodes
     }
 
     /// <summary>
-    /// Imports tree text below <paramref name="path"/> (tree-format.md §4 Import). See
+    /// Imports tree text below <paramref name="path"/> (docs/tree-format.md §4, Import). See
     /// <see cref="ImportAsync(TreeNode, string, bool?, bool, IReadOnlyList{ZooKeeperAcl}?, CancellationToken)"/>.
     /// </summary>
     /// <param name="text">The tree text.</param>

@@ -5,7 +5,7 @@ namespace ZkDiscovery.IntegrationTests.Nodes;
 
 public class TreeImportExportTests : NodesTestBase
 {
-    /// <summary>The tree of tree-format.md §4, with absolute links pointing inside this test's root.</summary>
+    /// <summary>The example tree of docs/tree-format.md §4, with absolute links pointing inside this test's root.</summary>
     private string ExampleText => $"""
         /lb : ipvs
           /pools
