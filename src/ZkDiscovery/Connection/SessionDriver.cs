@@ -358,7 +358,9 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         }
     }
 
-    public void OnNotification(WatcherEventRecord record)
+    /// <param name="record">The notification.</param>
+    /// <param name="dispatchLater">True on the reader thread, which dispatches the events it read itself once it has handled the frames.</param>
+    public void OnNotification(WatcherEventRecord record, bool dispatchLater)
     {
         var type = (WatchEventType)record.Type;
         var path = record.Path is null ? "/" : Context.StripChroot(record.Path);
@@ -370,7 +372,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         var e = new WatchedEvent(type, KeeperState.SyncConnected, path);
         foreach (var watcher in triggered)
         {
-            _dispatcher.Enqueue(watcher, e);
+            _dispatcher.Enqueue(watcher, e, schedule: !dispatchLater);
         }
     }
 

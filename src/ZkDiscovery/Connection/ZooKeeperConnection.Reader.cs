@@ -370,10 +370,15 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
             while (true)
             {
                 ProcessBuffered();
-                if (!_driver.Completions.IsEmpty)
+                if (!_driver.Dispatcher.IsEmpty || !_driver.Completions.IsEmpty)
                 {
+                    // The watch events first, then the replies: a caller sees an event before the data read after it.
                     Volatile.Write(ref _readerMode, ThreadPublishing);
-                    _driver.Completions.PublishInline(this);
+                    _driver.Dispatcher.DispatchInline(this);
+                    if (Volatile.Read(ref _readerMode) == ThreadPublishing)
+                    {
+                        _driver.Completions.PublishInline(this);
+                    }
                     if (Interlocked.CompareExchange(ref _readerMode, ThreadReading, ThreadPublishing) != ThreadPublishing)
                     {
                         // A continuation stalled this thread; the asynchronous loop owns the buffer now.
@@ -433,14 +438,18 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
     }
 
     /// <summary>
-    /// Called by the completion queue's watchdog when publishing on the reader thread made no progress for a check
-    /// interval: reading goes on asynchronously from where the thread left off.
+    /// Called by the watchdog of the completion queue or of the dispatcher when publishing or dispatching on the reader
+    /// thread made no progress for a check interval: reading goes on asynchronously from where the thread left off.
     /// </summary>
     void ICompletionPublisherOwner.OnPublisherStalled()
     {
         if (Interlocked.CompareExchange(ref _readerMode, AsyncReading, ThreadPublishing) == ThreadPublishing)
         {
             _ = Task.Run(ReadLoopAsync, CancellationToken.None);
+            // Replies this thread read but has not published yet (it was dispatching events) go out on the pool, and
+            // so do the events queued behind a stalled one once it returns.
+            _driver.Completions.Flush();
+            _driver.Dispatcher.Flush();
         }
     }
 
@@ -565,7 +574,7 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
         {
             case Xids.Notification:
                 var e = WatcherEventRecord.Read(ref reader);
-                _driver.OnNotification(e);
+                _driver.OnNotification(e, dispatchLater: _readerMode != AsyncReading);
                 return;
             case Xids.Ping:
                 return;
