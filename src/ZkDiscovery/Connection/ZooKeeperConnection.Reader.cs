@@ -440,17 +440,18 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
     /// <summary>
     /// Called by the watchdog of the completion queue or of the dispatcher when publishing or dispatching on the reader
     /// thread made no progress for a check interval: reading goes on asynchronously from where the thread left off.
+    /// In the asynchronous loop, whose next read is already posted, only what waits behind the stall moves to the pool.
     /// </summary>
     void ICompletionPublisherOwner.OnPublisherStalled()
     {
         if (Interlocked.CompareExchange(ref _readerMode, AsyncReading, ThreadPublishing) == ThreadPublishing)
         {
             _ = Task.Run(ReadLoopAsync, CancellationToken.None);
-            // Replies this thread read but has not published yet (it was dispatching events) go out on the pool, and
-            // so do the events queued behind a stalled one once it returns.
-            _driver.Completions.Flush();
-            _driver.Dispatcher.Flush();
         }
+        // Replies read but not published yet (a watcher stalled before them) go out on the pool; so do events queued
+        // behind a stalled callback once it returns.
+        _driver.Completions.Flush();
+        _driver.Dispatcher.Flush();
     }
 
     private async Task ReadLoopAsync()
@@ -468,12 +469,13 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
                 int read;
                 if (pending.IsCompleted)
                 {
+                    _driver.Dispatcher.Flush();
                     _driver.Completions.Flush();
                     read = pending.GetAwaiter().GetResult();
                 }
                 else
                 {
-                    read = await new PublishWhileReading(pending, _driver.Completions);
+                    read = await new PublishWhileReading(pending, this);
                 }
                 if (read == 0)
                 {
@@ -496,6 +498,7 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
 
     private void EndReading(Exception e)
     {
+        _driver.Dispatcher.Flush();
         _driver.Completions.Flush();
         if (e is ZooKeeperProtocolException)
         {
@@ -574,7 +577,7 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
         {
             case Xids.Notification:
                 var e = WatcherEventRecord.Read(ref reader);
-                _driver.OnNotification(e, dispatchLater: _readerMode != AsyncReading);
+                _driver.OnNotification(e, dispatchLater: true);
                 return;
             case Xids.Ping:
                 return;
@@ -623,11 +626,11 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
     }
 
     /// <summary>
-    /// Awaits a pending socket read and, once the read loop's continuation is registered with it, publishes the
-    /// replies already read on the current thread: the callers get them without a thread-pool hop, and the read
-    /// loop is not held up by their continuations, as it resumes wherever the read completes.
+    /// Awaits a pending socket read and, once the read loop's continuation is registered with it, dispatches the
+    /// events and publishes the replies already read on the current thread: the callers get them without a
+    /// thread-pool hop, and the read loop is not held up by their callbacks, as it resumes wherever the read completes.
     /// </summary>
-    private readonly struct PublishWhileReading(ValueTask<int> read, CompletionQueue completions) : ICriticalNotifyCompletion
+    private readonly struct PublishWhileReading(ValueTask<int> read, ZooKeeperConnection connection) : ICriticalNotifyCompletion
     {
         public PublishWhileReading GetAwaiter() => this;
 
@@ -638,13 +641,23 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
         public void OnCompleted(Action continuation)
         {
             read.ConfigureAwait(false).GetAwaiter().OnCompleted(continuation);
-            completions.PublishInline(null);
+            connection.DeliverRead();
         }
 
         public void UnsafeOnCompleted(Action continuation)
         {
             read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(continuation);
-            completions.PublishInline(null);
+            connection.DeliverRead();
         }
+    }
+
+    /// <summary>
+    /// The asynchronous loop's delivery, while its next read is posted: the events first, then the replies. A watcher
+    /// that stalls here makes the dispatcher's watchdog publish the replies on the pool (<see cref="ICompletionPublisherOwner.OnPublisherStalled"/>).
+    /// </summary>
+    private void DeliverRead()
+    {
+        _driver.Dispatcher.DispatchInline(this);
+        _driver.Completions.PublishInline(null);
     }
 }

@@ -78,20 +78,86 @@ public sealed class ReaderThreadTests : ClientTestBase
         }
     }
 
-    [Fact]
-    public async Task ContinuationWaitingSynchronouslyForAnotherReply_DoesNotDeadlock_AndTheSessionGoesOn()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ContinuationWaitingSynchronouslyForAnotherReply_DoesNotDeadlock_AndTheSessionGoesOn(bool asyncReader)
     {
-        await Client.CreateAsync(Root + "/a", Bytes("x"));
+        var client = await ConnectWithReaderAsync(asyncReader);
+        await client.CreateAsync(Root + "/a", Bytes("x"));
 
         // Sync-over-async in a continuation: it runs where the first reply is published and blocks there until the
         // second reply arrives, which somebody else must read.
-        var nested = Client.GetDataAsync(Root + "/a").ContinueWith(
-            _ => Text(Client.GetDataAsync(Root + "/a").GetAwaiter().GetResult().Data),
+        var nested = client.GetDataAsync(Root + "/a").ContinueWith(
+            _ => Text(client.GetDataAsync(Root + "/a").GetAwaiter().GetResult().Data),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         Assert.Equal("x", await nested.WaitAsync(Timeout));
-        await Client.SetDataAsync(Root + "/a", Bytes("y")).WaitAsync(Timeout);
-        Assert.Equal("y", Text((await Client.GetDataAsync(Root + "/a").WaitAsync(Timeout)).Data));
+        await client.SetDataAsync(Root + "/a", Bytes("y")).WaitAsync(Timeout);
+        Assert.Equal("y", Text((await client.GetDataAsync(Root + "/a").WaitAsync(Timeout)).Data));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WatcherWaitingSynchronouslyForAReply_DoesNotDeadlock(bool asyncReader)
+    {
+        var client = await ConnectWithReaderAsync(asyncReader);
+        await client.CreateAsync(Root + "/w", Bytes("1"));
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // A watcher is a plain callback: reading the node synchronously in it is common, if not advisable.
+        await client.GetDataAsync(Root + "/w", _ => seen.TrySetResult(Text(client.GetDataAsync(Root + "/w").GetAwaiter().GetResult().Data)));
+        await Client.SetDataAsync(Root + "/w", Bytes("2"));
+
+        Assert.Equal("2", await seen.Task.WaitAsync(Timeout));
+        Assert.Equal("2", Text((await client.GetDataAsync(Root + "/w").WaitAsync(Timeout)).Data));
+    }
+
+    /// <summary>A new session that reads on a thread of its own, or (the AppContext switch) on the thread pool as TLS sessions do.</summary>
+    private async Task<ZooKeeperClient> ConnectWithReaderAsync(bool asyncReader)
+    {
+        AppContext.SetSwitch("ZkDiscovery.Connection.AsyncReader", asyncReader);
+        try
+        {
+            var before = ZooKeeperConnection.ReaderThreadsInUse;
+            var client = await ConnectAsync();
+            Assert.Equal(asyncReader ? before : before + 1, ZooKeeperConnection.ReaderThreadsInUse);
+            return client;
+        }
+        finally
+        {
+            AppContext.SetSwitch("ZkDiscovery.Connection.AsyncReader", false);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AWatchEvent_IsDeliveredBeforeTheNewDataIsSeen(bool asyncReader)
+    {
+        var reader = await ConnectWithReaderAsync(asyncReader);
+        await Client.CreateAsync(Root + "/n", Bytes("old"));
+        var writer = await ConnectAsync();
+        for (var round = 0; round < 50; round++)
+        {
+            var eventSeen = 0;
+            await reader.GetDataAsync(Root + "/n", _ => Volatile.Write(ref eventSeen, 1));
+            var value = "v" + round;
+
+            var write = writer.SetDataAsync(Root + "/n", Bytes(value));
+            // Read until the new value shows: by then the watch event must have run (ZooKeeper's ordering guarantee).
+            while (true)
+            {
+                var read = await reader.GetDataAsync(Root + "/n").WaitAsync(Timeout);
+                if (Text(read.Data) == value)
+                {
+                    Assert.Equal(1, Volatile.Read(ref eventSeen));
+                    break;
+                }
+            }
+            await write;
+        }
     }
 
     [Fact]
