@@ -1,0 +1,272 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using ZkDiscovery.Hosting.Discovery;
+using ZkDiscovery.Nodes;
+
+namespace ZkDiscovery.Dashboard.Internal;
+
+/// <summary>
+/// The services the dashboard shows: those the app's resolver discovers (configured or used), the app's own
+/// registration, and the services under the configured roots. Each is watched (the resolver's watcher, or one of the
+/// same kind owned here); every snapshot change marks the services topic changed. Thread-safe.
+/// </summary>
+internal sealed partial class ServiceCatalog : IAsyncDisposable
+{
+    private readonly ZooKeeperClient _client;
+    private readonly ZooKeeperServiceEndpointResolver? _resolver;
+    private readonly IEnumerable<string> _configuredNames;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Action _changed;
+    private readonly object _lock = new();
+    private readonly HashSet<string> _subscribedNames = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Owned> _owned = new(StringComparer.Ordinal);
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly List<LiveChildren> _roots = [];
+    private readonly SemaphoreSlim _scanLock = new(1, 1);
+    private bool _disposed;
+
+    public ServiceCatalog(ZooKeeperClient client, ZooKeeperServiceEndpointResolver? resolver, IEnumerable<string> configuredNames,
+        ILoggerFactory loggerFactory, TimeProvider time, Action changed)
+    {
+        _client = client;
+        _resolver = resolver;
+        _configuredNames = configuredNames;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("ZkDiscovery.Dashboard");
+        _time = time;
+        _changed = changed;
+    }
+
+    /// <summary>Watches a service by path (the app's registration); a no-op when that path is watched already.</summary>
+    public void Add(string name, string path, string source)
+    {
+        lock (_lock)
+        {
+            if (_disposed || _owned.ContainsKey(path))
+            {
+                return;
+            }
+            var watcher = new ServiceEndpointWatcher(_client, name, path, _loggerFactory, _time);
+            _owned[path] = new Owned(watcher, source);
+            _subscriptions.Add(ChangeToken.OnChange(() => watcher.Snapshot.ChangeToken, _changed));
+            watcher.Start();
+        }
+        _changed();
+    }
+
+    /// <summary>Starts watching the children of each root; services appear and go as the roots change.</summary>
+    public async Task AddRootsAsync(IEnumerable<string> roots, CancellationToken cancellationToken)
+    {
+        foreach (var root in roots)
+        {
+            var view = await LiveChildren.StartAsync(_client, NodeLinks.NormalizePath(root), _loggerFactory, cancellationToken).ConfigureAwait(false);
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    _ = view.DisposeAsync().AsTask();
+                    return;
+                }
+                _roots.Add(view);
+            }
+            // The callback runs on the view's dispatcher: start the scan elsewhere and return.
+            var subscription = view.Subscribe(v => _ = Task.Run(() => ScanRootAsync(v)));
+            lock (_lock)
+            {
+                _subscriptions.Add(subscription);
+            }
+        }
+    }
+
+    private async Task ScanRootAsync(LiveChildren root)
+    {
+        await _scanLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var rootPath = root.RealPath;
+            foreach (var child in root.Children.Order(StringComparer.Ordinal))
+            {
+                if (rootPath == "/" && child == "zookeeper")
+                {
+                    continue;
+                }
+                var servicePath = ZooKeeperPath.Combine(rootPath, child);
+                var providers = ZooKeeperPath.Combine(servicePath, "providers");
+                if (await _client.ExistsAsync(providers).ConfigureAwait(false) is not null)
+                {
+                    Add(child, providers, "root");
+                }
+                else if (rootPath != "/")
+                {
+                    Add(child, servicePath, "root");
+                }
+            }
+        }
+        catch (ZooKeeperException ex)
+        {
+            Log.RootScanFailed(_logger, root.Path, ex);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            _scanLock.Release();
+        }
+    }
+
+    /// <summary>Names the resolver watches that the catalogue has not subscribed to yet; subscribes to them.</summary>
+    public bool SubscribeNewResolverNames()
+    {
+        if (_resolver is null)
+        {
+            return false;
+        }
+        var added = false;
+        foreach (var name in _configuredNames.Concat(_resolver.GetWatchedServiceNames()))
+        {
+            lock (_lock)
+            {
+                if (_disposed || !_subscribedNames.Add(name))
+                {
+                    continue;
+                }
+                var resolver = _resolver;
+                try
+                {
+                    _subscriptions.Add(ChangeToken.OnChange(() => resolver.GetSnapshot(name).ChangeToken, _changed));
+                }
+                catch (ArgumentException)
+                {
+                    continue;
+                }
+                added = true;
+            }
+        }
+        return added;
+    }
+
+    /// <summary>The services now, by name, each with its live instances.</summary>
+    public List<ServiceDto> List()
+    {
+        SubscribeNewResolverNames();
+        var result = new List<ServiceDto>();
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        string[] names;
+        lock (_lock)
+        {
+            names = [.. _subscribedNames];
+        }
+        foreach (var name in names)
+        {
+            ServiceEndpointSnapshot snapshot;
+            try
+            {
+                snapshot = _resolver!.GetSnapshot(name);
+            }
+            catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException)
+            {
+                continue;
+            }
+            if (paths.Add(snapshot.ServicePath))
+            {
+                result.Add(ToDto(snapshot, "discovery"));
+            }
+        }
+        KeyValuePair<string, Owned>[] owned;
+        lock (_lock)
+        {
+            owned = [.. _owned];
+        }
+        foreach (var (path, entry) in owned)
+        {
+            if (paths.Add(path))
+            {
+                result.Add(ToDto(entry.Watcher.Snapshot, entry.Source));
+            }
+        }
+        result.Sort(static (a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase) is var c && c != 0 ? c : string.CompareOrdinal(a.Path, b.Path));
+        return result;
+    }
+
+    private static ServiceDto ToDto(ServiceEndpointSnapshot snapshot, string source) => new(
+        snapshot.ServiceName,
+        snapshot.ServicePath,
+        source,
+        snapshot.IsLoaded,
+        snapshot.PathExists,
+        snapshot.IsStale,
+        snapshot.Updated,
+        [.. snapshot.Endpoints.Select(ToDto)]);
+
+    private static InstanceDto ToDto(ZooKeeperServiceEndpoint endpoint)
+    {
+        var properties = endpoint.Properties;
+        var curator = endpoint.CuratorInstance;
+        return new InstanceDto(
+            endpoint.Name,
+            endpoint.Path,
+            endpoint.Uri.ToString(),
+            endpoint.EndPoint switch
+            {
+                System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+                System.Net.IPEndPoint ip => ip.ToString(),
+                _ => curator?.Address is { } address ? $"{address}:{curator.Port ?? curator.SslPort}" : endpoint.Name,
+            },
+            Scalar(properties, NodePropertyNames.Pid),
+            Scalar(properties, "version"),
+            endpoint.RegisteredAt,
+            endpoint.Layout == Hosting.Registration.ZooKeeperRegistrationLayout.Curator ? "curator" : "zc.zk",
+            endpoint.IsStale,
+            System.Text.Json.JsonDocument.Parse(properties.ToBytes()).RootElement.Clone());
+    }
+
+    private static string? Scalar(NodeProperties properties, string name) =>
+        properties.TryGetValue(name, out var value) && value is System.Text.Json.Nodes.JsonValue v
+            ? (v.TryGetValue<string>(out var s) ? s : v.ToJsonString())
+            : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        Owned[] owned;
+        LiveChildren[] roots;
+        IDisposable[] subscriptions;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            owned = [.. _owned.Values];
+            roots = [.. _roots];
+            subscriptions = [.. _subscriptions];
+            _owned.Clear();
+            _roots.Clear();
+            _subscriptions.Clear();
+        }
+        foreach (var subscription in subscriptions)
+        {
+            subscription.Dispose();
+        }
+        foreach (var root in roots)
+        {
+            await root.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var entry in owned)
+        {
+            await entry.Watcher.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed record Owned(ServiceEndpointWatcher Watcher, string Source);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "Scanning the service root {Root} failed; it is scanned again at its next change.")]
+        public static partial void RootScanFailed(ILogger logger, string root, Exception exception);
+    }
+}
