@@ -36,7 +36,8 @@ public static class ZooKeeperDashboardServiceCollectionExtensions
             services.Configure(configure);
         }
         services.AddAntiforgery();
-        services.AddAuthorizationCore();
+        // The full authorization services: WebApplication adds the authorization middleware when it finds them.
+        services.AddAuthorization();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DashboardState>();
         return services;

@@ -179,12 +179,14 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, ITestOutputHel
         await page.Locator("#import-preview").ClickAsync();
 
         var changes = page.Locator("#import-changes li");
-        await Expect(changes).ToContainTextAsync([$"add {root}/barservice", $"add {root}/barservice/providers", $"{root}/fooservice threads change from 3 to 4"]);
+        await Expect(changes).ToHaveTextAsync([$"add {root}/barservice", $"add {root}/barservice/providers", $"{root}/fooservice threads change from 3 to 4", $"extra path not trimmed: {root}/fooservice/providers"]);
         await using var client = await ZooKeeperClient.ConnectAsync(await SharedZooKeeper.GetConnectionStringAsync());
         Assert.Null(await client.ExistsAsync(root + "/barservice"));
 
         await page.Locator("#import-apply").ClickAsync();
-        await Expect(page.Locator("#import-applied")).ToContainTextAsync("Applied 3 changes");
+        // The three changes, and the existing child that the text does not list (reported, not deleted without trim).
+        await Expect(page.Locator("#import-applied")).ToContainTextAsync("Applied 4 changes");
+        await Expect(page.Locator("#import-result ul.changes li").Last).ToHaveTextAsync($"extra path not trimmed: {root}/fooservice/providers");
         Assert.NotNull(await client.ExistsAsync(root + "/barservice/providers"));
         Assert.Equal(4, (await new ZooKeeperNodes(client).GetPropertiesAsync(root + "/fooservice")).Properties["threads"]!.GetValue<int>());
     }

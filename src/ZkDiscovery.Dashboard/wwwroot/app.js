@@ -423,7 +423,7 @@ function drawGraph(graph) {
   const gutter = maxLabel + 30;
   const outsideText = new Map();
   for (const l of outside) {
-    const text = `${l.link.name} ${l.link.kind === "symbolic" ? "->" : "=>"} ${l.targetPath || l.target}`;
+    const text = `${l.link.name} ${l.link.kind === "symbolic" ? "->" : "=>"} ${l.link.targetPath || l.link.target}`;
     outsideText.set(l.from, outsideText.has(l.from) ? outsideText.get(l.from) + "; " + text : text);
   }
   const outsideX = gutter + inside.length * 10 + 12;
@@ -531,7 +531,7 @@ function render() {
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.route === r.name);
   const page = pages[r.name] || pages.overview;
   const content = page(r);
-  view.replaceChildren(...[content].flat());
+  view.replaceChildren(...[content].flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false));
   if (r.name === "config") document.getElementById("highlighted")?.scrollIntoView({ block: "center" });
 }
 
