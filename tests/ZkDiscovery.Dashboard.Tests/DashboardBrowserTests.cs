@@ -217,7 +217,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, ITestOutputHel
                 await page.GotoAsync(DashboardApps.DashboardUrl(app, fragment));
                 await Expect(page.Locator(ready)).ToBeVisibleAsync();
                 var file = Path.Combine(directory, $"dashboard-{name}{suffix}.png");
-                await page.ScreenshotAsync(new() { Path = file, FullPage = suffix.Length == 0 && name != "tree" });
+                await page.ScreenshotAsync(new() { Path = file, FullPage = suffix.Length == 0 });
                 Assert.True(new FileInfo(file).Length > 10_000, file);
                 // Usable: nothing wider than the screen, so no sideways scrolling of the page.
                 var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
