@@ -78,7 +78,7 @@ internal sealed class DashboardState : IAsyncDisposable
         }
         if (_services.GetService<ZooKeeperRegistrationService>() is { } registration && !string.IsNullOrEmpty(registration.ServicePath))
         {
-            _catalog.Add(ServiceNameOf(registration.ServicePath), registration.ServicePath, "registration");
+            _ = _catalog.Add(ServiceNameOf(registration.ServicePath), registration.ServicePath, "registration");
         }
         _catalog.SubscribeNewResolverNames();
         if (resolver is not null)

@@ -39,21 +39,30 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
         _changed = changed;
     }
 
-    /// <summary>Watches a service by path (the app's registration); a no-op when that path is watched already.</summary>
-    public void Add(string name, string path, string source)
+    /// <summary>
+    /// Watches a service by path (the app's registration, a service under a root); a no-op when that path is watched
+    /// already. Returns the watcher's first load.
+    /// </summary>
+    public Task Add(string name, string path, string source)
     {
+        ServiceEndpointWatcher watcher;
         lock (_lock)
         {
-            if (_disposed || _owned.ContainsKey(path))
+            if (_disposed)
             {
-                return;
+                return Task.CompletedTask;
             }
-            var watcher = new ServiceEndpointWatcher(_client, name, path, _loggerFactory, _time);
+            if (_owned.TryGetValue(path, out var existing))
+            {
+                return existing.Watcher.Loaded;
+            }
+            watcher = new ServiceEndpointWatcher(_client, name, path, _loggerFactory, _time);
             _owned[path] = new Owned(watcher, source);
             _subscriptions.Add(ChangeToken.OnChange(() => watcher.Snapshot.ChangeToken, _changed));
             watcher.Start();
         }
         _changed();
+        return watcher.Loaded;
     }
 
     /// <summary>Starts watching the children of each root; services appear and go as the roots change.</summary>
@@ -62,6 +71,8 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
         foreach (var root in roots)
         {
             var view = await LiveChildren.StartAsync(_client, NodeLinks.NormalizePath(root), _loggerFactory, cancellationToken).ConfigureAwait(false);
+            // The first scan before the first answer, so the page starts with the root's services loaded.
+            await ScanRootAsync(view).ConfigureAwait(false);
             lock (_lock)
             {
                 if (_disposed)
@@ -83,6 +94,7 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
     private async Task ScanRootAsync(LiveChildren root)
     {
         await _scanLock.WaitAsync().ConfigureAwait(false);
+        var loads = new List<Task>();
         try
         {
             var rootPath = root.RealPath;
@@ -96,19 +108,24 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
                 var providers = ZooKeeperPath.Combine(servicePath, "providers");
                 if (await _client.ExistsAsync(providers).ConfigureAwait(false) is not null)
                 {
-                    Add(child, providers, "root");
+                    loads.Add(Add(child, providers, "root"));
                 }
                 else if (rootPath != "/")
                 {
-                    Add(child, servicePath, "root");
+                    loads.Add(Add(child, servicePath, "root"));
                 }
             }
+            await Task.WhenAll(loads).WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Slow first loads: their instances arrive over the live feed.
         }
         catch (ZooKeeperException ex)
         {
             Log.RootScanFailed(_logger, root.Path, ex);
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
         {
             // Stopping.
         }
