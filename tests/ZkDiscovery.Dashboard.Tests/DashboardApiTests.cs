@@ -52,6 +52,23 @@ public sealed class DashboardApiTests
     }
 
     [Fact]
+    public async Task Services_FirstAnswer_IsLoadedWithTheInstances()
+    {
+        var root = await DashboardApps.CreateRootAsync();
+        await using var app = await DashboardApps.StartAsync(root);
+        using var http = Http(app);
+        var services = await http.GetFromJsonAsync<JsonElement>("api/services");
+        var service = Assert.Single(services.EnumerateArray());
+        Assert.Equal("fooservice", service.GetProperty("name").GetString());
+        Assert.True(service.GetProperty("isLoaded").GetBoolean());
+        Assert.False(service.GetProperty("isStale").GetBoolean());
+        var instance = Assert.Single(service.GetProperty("instances").EnumerateArray());
+        Assert.Equal(DashboardApps.InstanceName(app), instance.GetProperty("name").GetString());
+        Assert.Equal("1.4.2", instance.GetProperty("version").GetString());
+        Assert.Equal("zc.zk", instance.GetProperty("layout").GetString());
+    }
+
+    [Fact]
     public async Task Writes_ByDefault_Disabled()
     {
         var root = await DashboardApps.CreateRootAsync();

@@ -81,6 +81,26 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, ITestOutputHel
     }
 
     [BrowserFact]
+    public async Task Overview_ServicesAndKeys_LinkToTheirDetails()
+    {
+        var root = await DashboardApps.CreateRootAsync();
+        await using var app = await DashboardApps.StartAsync(root);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(DashboardApps.DashboardUrl(app));
+
+        var service = page.Locator("#overview-services tr[data-service='fooservice']");
+        await Expect(service.Locator(".count")).ToHaveTextAsync("1");
+        await Expect(page.Locator("#overview-config tr[data-key='threads']")).ToContainTextAsync("3");
+        await Expect(page.Locator("#overview-config tr[data-key='password']")).ToContainTextAsync("hidden");
+
+        await service.Locator("a").ClickAsync();
+        await Expect(page.Locator($"tr[data-instance='{DashboardApps.InstanceName(app)}']")).ToBeVisibleAsync();
+        await page.GoBackAsync();
+        await page.Locator("#overview-config tr[data-key='threads'] a").ClickAsync();
+        await Expect(page.Locator("tr.highlight[data-key='threads'] td.source")).ToHaveTextAsync(root + "/fooservice");
+    }
+
+    [BrowserFact]
     public async Task TreePage_PropertyLink_ShowsItsResolvedValue()
     {
         var root = await DashboardApps.CreateRootAsync();
@@ -203,9 +223,10 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, ITestOutputHel
         Directory.CreateDirectory(directory);
         var shots = new (string Name, string Fragment, string Ready)[]
         {
-            ("overview", "#/", "#overview-services tr[data-service='fooservice']"),
+            ("overview", "#/", "#overview-services tr[data-service='fooservice'] .badge.ok"),
             ("services", "#/services/fooservice", "tr[data-instance] >> nth=1"),
             ("tree", "#/tree?path=" + Uri.EscapeDataString(root + "/fooservice"), "#subtree svg"),
+            ("tree-links", "#/tree?path=" + Uri.EscapeDataString(root), "#subtree svg path.sym"),
             ("configuration", "#/config", "tr[data-key='threads']"),
             ("session", "#/session", "#meter"),
         };

@@ -30,7 +30,11 @@ internal static class DashboardEndpoints
         group.MapGet("/assets/{file}", StaticAssets.Serve).ExcludeFromDescription();
 
         group.MapGet("/api/info", InfoAsync);
-        group.MapGet("/api/services", async (DashboardState state) => { await state.EnsureStartedAsync().ConfigureAwait(false); return Results.Json(state.Catalog.List(), Json); });
+        group.MapGet("/api/services", async (DashboardState state, CancellationToken cancellationToken) =>
+        {
+            await state.EnsureStartedAsync().ConfigureAwait(false);
+            return Results.Json(await state.Catalog.ListLoadedAsync(cancellationToken).ConfigureAwait(false), Json);
+        });
         group.MapGet("/api/configuration", async (DashboardState state) => { await state.EnsureStartedAsync().ConfigureAwait(false); return Results.Json(state.GetConfiguration(), Json); });
         group.MapGet("/api/session", async (DashboardState state) => { await state.EnsureStartedAsync().ConfigureAwait(false); return Results.Json(state.GetSession(), Json); });
         group.MapGet("/api/node", TreeApi.NodeAsync);

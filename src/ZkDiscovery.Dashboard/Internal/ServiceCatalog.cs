@@ -166,6 +166,41 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
         return added;
     }
 
+    /// <summary>
+    /// The services, as <see cref="List"/>, after waiting for the first load of each (bounded by the resolver's
+    /// initial load timeout and five seconds for the others): what a page asking for the first time should see.
+    /// </summary>
+    public async Task<List<ServiceDto>> ListLoadedAsync(CancellationToken cancellationToken)
+    {
+        SubscribeNewResolverNames();
+        string[] names;
+        Task[] loads;
+        lock (_lock)
+        {
+            names = [.. _subscribedNames];
+            loads = [.. _owned.Values.Select(static o => o.Watcher.Loaded)];
+        }
+        foreach (var name in names)
+        {
+            try
+            {
+                await _resolver!.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException)
+            {
+            }
+        }
+        try
+        {
+            await Task.WhenAll(loads).WaitAsync(TimeSpan.FromSeconds(5), _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Not loaded in time (or stopping): the list shows them as loading; the live feed brings the rest.
+        }
+        return List();
+    }
+
     /// <summary>The services now, by name, each with its live instances.</summary>
     public List<ServiceDto> List()
     {

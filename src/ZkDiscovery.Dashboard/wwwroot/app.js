@@ -84,6 +84,9 @@ function errorBox(error) {
 
 function td(label, ...content) { return h("td", { "data-label": label }, ...content); }
 
+// A name column: kept on one line on wide screens.
+function tdKey(label, ...content) { return h("td", { "data-label": label, class: "key" }, ...content); }
+
 function route() {
   const hash = location.hash.replace(/^#/, "") || "/";
   const [path, query] = hash.split("?");
@@ -191,7 +194,7 @@ const pages = {
       h("table", { class: "cards" },
         h("thead", {}, h("tr", {}, h("th", {}, "Key"), h("th", {}, "Value"), h("th", {}, "Source node"), h("th", {}, "Links"))),
         h("tbody", {}, p.keys.map((k) => h("tr", { dataset: { key: k.key }, class: k.key === highlight ? "highlight" : null, id: k.key === highlight ? "highlighted" : null },
-          td("Key", h("span", { class: "mono" }, k.key)),
+          tdKey("Key", h("span", { class: "mono" }, k.key)),
           td("Value", k.isSecret ? h("span", { class: "hidden-value" }, "hidden (secret)") : h("span", { class: "value-cell" }, k.value ?? "null"),
             k.isOverridden ? h("div", { class: "muted" }, "overridden by a later configuration source") : null),
           h("td", { "data-label": "Source node", class: "source" }, treeLink(k.nodePath)),
@@ -231,7 +234,7 @@ function instanceTable(s) {
   return h("table", { class: "cards instances" },
     h("thead", {}, h("tr", {}, ["Address", "URI", "PID", "Version", "Started", "Layout", "Metadata"].map((x) => h("th", {}, x)))),
     h("tbody", {}, s.instances.map((i) => h("tr", { dataset: { instance: i.name } },
-      td("Address", h("a", { href: "#/tree?path=" + encodeURIComponent(i.path), class: "mono" }, i.address),
+      tdKey("Address", h("a", { href: "#/tree?path=" + encodeURIComponent(i.path), class: "mono" }, i.address),
         i.isStale ? h("span", { class: "badge warn" }, "stale") : null),
       td("URI", h("span", { class: "mono" }, i.uri)),
       td("PID", i.pid ?? "—"),
@@ -304,13 +307,13 @@ async function loadNode(path, container, notice) {
     node.propertyLinks.length ? h("section", { class: "panel", id: "property-links" }, h("h2", {}, "Property links"),
       h("table", { class: "cards" }, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Link"), h("th", {}, "Resolves to"))),
         h("tbody", {}, node.propertyLinks.map((l) => h("tr", { dataset: { propertyLink: l.name } },
-          td("Name", h("span", { class: "mono" }, l.name, " =>")),
+          tdKey("Name", h("span", { class: "mono" }, l.name, " =>")),
           td("Link", h("span", { class: "mono" }, l.target), l.targetPath ? h("div", {}, treeLink(l.targetPath), " ", h("span", { class: "muted" }, l.targetProperty)) : null),
           h("td", { "data-label": "Resolves to", class: "resolved value-cell" }, l.error ? h("span", { class: "badge bad" }, l.error) : l.value)))))) : null,
     node.symbolicLinks.length ? h("section", { class: "panel", id: "symbolic-links" }, h("h2", {}, "Symbolic links"),
       h("table", { class: "cards" }, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Target"), h("th", {}, "Resolves to"))),
         h("tbody", {}, node.symbolicLinks.map((l) => h("tr", { dataset: { symbolicLink: l.name } },
-          td("Name", h("span", { class: "mono" }, l.name, " ->")),
+          tdKey("Name", h("span", { class: "mono" }, l.name, " ->")),
           td("Target", h("span", { class: "mono" }, l.target)),
           h("td", { "data-label": "Resolves to", class: "resolved" }, l.resolvedPath ? treeLink(l.resolvedPath) : null, l.error ? h("div", { class: "badge bad" }, l.error) : null)))))) : null,
     h("div", { class: "grid" },
@@ -343,7 +346,7 @@ function crumbs(path) {
 
 function propertyRow(node, p, canWrite, container) {
   const row = h("tr", { dataset: { property: p.name } },
-    td("Name", h("span", { class: "mono" }, p.name)),
+    tdKey("Name", h("span", { class: "mono" }, p.name)),
     h("td", { "data-label": "Value", class: "value-cell" }, p.value),
     canWrite ? h("td", {}, h("button", { onclick: () => editProperty(node, p, row, container), "data-edit": p.name }, "Edit")) : null);
   return row;
