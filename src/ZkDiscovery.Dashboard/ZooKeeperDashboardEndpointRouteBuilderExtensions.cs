@@ -18,7 +18,7 @@ public static class ZooKeeperDashboardEndpointRouteBuilderExtensions
     /// <param name="pattern">The route prefix, for example <c>/zookeeper</c>.</param>
     /// <returns>The convention builder of all the dashboard's endpoints, e.g. for <c>.RequireAuthorization(...)</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> or <paramref name="pattern"/> is null.</exception>
-    /// <exception cref="InvalidOperationException"><c>AddZooKeeperDashboard()</c> was not called.</exception>
+    /// <exception cref="InvalidOperationException"><c>AddZooKeeperDashboard()</c> was not called, or no <see cref="ZkDiscovery.ZooKeeperClient"/> is registered.</exception>
     public static IEndpointConventionBuilder MapZooKeeperDashboard(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = "/zookeeper")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -27,6 +27,11 @@ public static class ZooKeeperDashboardEndpointRouteBuilderExtensions
         {
             throw new InvalidOperationException(
                 "MapZooKeeperDashboard needs the dashboard's services: call builder.Services.AddZooKeeperDashboard() before building the app.");
+        }
+        if (endpoints.ServiceProvider.GetService<IServiceProviderIsService>() is { } isService && !isService.IsService(typeof(ZkDiscovery.ZooKeeperClient)))
+        {
+            throw new InvalidOperationException(
+                "MapZooKeeperDashboard needs a ZooKeeperClient service: call builder.Services.AddZooKeeper() (or register a connected client).");
         }
         var group = endpoints.MapGroup(pattern);
         DashboardEndpoints.Map(group);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -37,6 +36,30 @@ public sealed partial class ServeCommandTests(ZkdFixture fixture) : ZkdTestBase(
 
             using var write = await http.PostAsync("/api/node/property", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(Timeout);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_DefaultRoots_StartsWithoutAServicesNode()
+    {
+        // The default roots are / and /services; the test server has no /services node.
+        using var process = ZkdFixture.Start(["serve", "-z", Conn, "--port", "0", "--allow-writes"]);
+        try
+        {
+            process.StandardInput.Close();
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(Timeout) ?? throw new InvalidOperationException(await process.StandardError.ReadToEndAsync());
+            Assert.Contains("writes allowed", line, StringComparison.Ordinal);
+            using var http = new HttpClient { BaseAddress = new Uri(AddressPattern().Match(line).Groups[1].Value), Timeout = Timeout };
+            using var services = JsonDocument.Parse(await http.GetStringAsync("/api/services"));
+            Assert.Equal(JsonValueKind.Array, services.RootElement.ValueKind);
+            using var info = JsonDocument.Parse(await http.GetStringAsync("/api/info"));
+            Assert.True(info.RootElement.GetProperty("canWrite").GetBoolean());
+            Assert.StartsWith("zkd · 127.0.0.1:", info.RootElement.GetProperty("title").GetString(), StringComparison.Ordinal);
         }
         finally
         {

@@ -207,6 +207,78 @@ public sealed class DashboardApiTests
     }
 
     [Fact]
+    public async Task ServiceRoots_CreatedLater_TheirServicesArriveOnTheLiveFeed()
+    {
+        var root = await DashboardApps.CreateRootAsync();
+        await using var app = await DashboardApps.StartAsync(root, configure: o => o.ServiceRoots.Add(root + "/services"));
+        using var http = Http(app);
+        var first = await http.GetFromJsonAsync<JsonElement>("api/services");
+        Assert.Equal(["fooservice"], first.EnumerateArray().Select(static s => s.GetProperty("name").GetString()));
+
+        using var response = await http.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await using var client = await ZooKeeperClient.ConnectAsync(await SharedZooKeeper.GetConnectionStringAsync());
+        // The Curator layout: ROOT/services/NAME/ID, each instance a JSON document.
+        await client.EnsurePathAsync(root + "/services/barservice");
+        var instance = """{"name":"barservice","id":"b1","address":"127.0.0.1","port":5001,"registrationTimeUTC":1733350000000,"serviceType":"DYNAMIC","uriSpec":{"parts":[{"value":"scheme","variable":true},{"value":"://","variable":false},{"value":"address","variable":true},{"value":":","variable":false},{"value":"port","variable":true}]}}""";
+        await client.CreateAsync(root + "/services/barservice/b1", System.Text.Encoding.UTF8.GetBytes(instance), CreateMode.Ephemeral);
+
+        var eventName = "";
+        while (true)
+        {
+            var line = await reader.ReadLineAsync().WaitAsync(s_timeout);
+            Assert.NotNull(line);
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                eventName = line["event: ".Length..];
+            }
+            if (eventName != "services" || !line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var services = JsonDocument.Parse(line["data: ".Length..]).RootElement;
+            var bar = services.EnumerateArray().FirstOrDefault(static s => s.GetProperty("name").GetString() == "barservice");
+            if (bar.ValueKind == JsonValueKind.Object && bar.GetProperty("instances").GetArrayLength() == 1)
+            {
+                Assert.Equal("root", bar.GetProperty("source").GetString());
+                Assert.Equal(root + "/services/barservice", bar.GetProperty("path").GetString());
+                var b1 = bar.GetProperty("instances")[0];
+                Assert.Equal("curator", b1.GetProperty("layout").GetString());
+                Assert.Equal("127.0.0.1:5001", b1.GetProperty("address").GetString());
+                break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Stop_WithAnOpenLiveFeed_IsNotHeldUp()
+    {
+        var root = await DashboardApps.CreateRootAsync();
+        var app = await DashboardApps.StartAsync(root);
+        using var http = Http(app);
+        using var response = await http.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await app.StopAsync().WaitAsync(s_timeout);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopwatch.Elapsed}");
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public void Map_WithoutTheDashboardServicesOrAClient_SaysWhatIsMissing()
+    {
+        var withoutDashboard = WebApplication.CreateBuilder();
+        withoutDashboard.Services.AddZooKeeper();
+        var error = Assert.Throws<InvalidOperationException>(() => withoutDashboard.Build().MapZooKeeperDashboard());
+        Assert.Contains("AddZooKeeperDashboard()", error.Message, StringComparison.Ordinal);
+
+        var withoutClient = WebApplication.CreateBuilder();
+        withoutClient.Services.AddZooKeeperDashboard();
+        error = Assert.Throws<InvalidOperationException>(() => withoutClient.Build().MapZooKeeperDashboard());
+        Assert.Contains("ZooKeeperClient", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MapResult_RequireAuthorization_AndWritePolicy_Apply()
     {
         var root = await DashboardApps.CreateRootAsync();

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZkDiscovery.Nodes;
 
@@ -112,10 +113,12 @@ internal static class DashboardEndpoints
     /// <c>configuration</c>, <c>session</c>) whose data is the same JSON as the topic's GET endpoint; a comment line
     /// every 15 seconds keeps idle connections open.
     /// </summary>
-    private static async Task EventsAsync(HttpContext context, DashboardState state)
+    private static async Task EventsAsync(HttpContext context, DashboardState state, IHostApplicationLifetime lifetime)
     {
         await state.EnsureStartedAsync().ConfigureAwait(false);
-        var cancellationToken = context.RequestAborted;
+        // Ends with the request, or when the app starts stopping: an open page must not hold up a graceful stop.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = stop.Token;
         context.Response.Headers.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache, no-store";
         context.Response.Headers["X-Accel-Buffering"] = "no";

@@ -65,29 +65,63 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
         return watcher.Loaded;
     }
 
-    /// <summary>Starts watching the children of each root; services appear and go as the roots change.</summary>
+    /// <summary>
+    /// Starts watching the children of each root; services appear and go as the roots change. A root that does not
+    /// exist yet is watched until it is created.
+    /// </summary>
     public async Task AddRootsAsync(IEnumerable<string> roots, CancellationToken cancellationToken)
     {
         foreach (var root in roots)
         {
-            var view = await LiveChildren.StartAsync(_client, NodeLinks.NormalizePath(root), _loggerFactory, cancellationToken).ConfigureAwait(false);
-            // The first scan before the first answer, so the page starts with the root's services loaded.
-            await ScanRootAsync(view).ConfigureAwait(false);
-            lock (_lock)
+            await AddRootAsync(NodeLinks.NormalizePath(root), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AddRootAsync(string root, CancellationToken cancellationToken)
+    {
+        LiveChildren view;
+        try
+        {
+            view = await LiveChildren.StartAsync(_client, root, _loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NoNodeException)
+        {
+            // Not there yet: come back when it is created (the watch fires on the client's dispatcher: leave it at once).
+            try
             {
-                if (_disposed)
+                var stat = await _client.ExistsAsync(root, created => Task.Run(() => AddRootAsync(root, CancellationToken.None)), cancellationToken).ConfigureAwait(false);
+                if (stat is not null)
                 {
-                    _ = view.DisposeAsync().AsTask();
-                    return;
+                    await AddRootAsync(root, cancellationToken).ConfigureAwait(false);
                 }
-                _roots.Add(view);
             }
-            // The callback runs on the view's dispatcher: start the scan elsewhere and return.
-            var subscription = view.Subscribe(v => _ = Task.Run(() => ScanRootAsync(v)));
-            lock (_lock)
+            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException or OperationCanceledException)
             {
-                _subscriptions.Add(subscription);
+                Log.RootFailed(_logger, root, ex);
             }
+            return;
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException or ObjectDisposedException or OperationCanceledException)
+        {
+            Log.RootFailed(_logger, root, ex);
+            return;
+        }
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                _ = view.DisposeAsync().AsTask();
+                return;
+            }
+            _roots.Add(view);
+        }
+        // The first scan before the first answer, so the page starts with the root's services loaded.
+        await ScanRootAsync(view).ConfigureAwait(false);
+        // The callback runs on the view's loop: start the scan elsewhere and return.
+        var subscription = view.Subscribe(v => _ = Task.Run(() => ScanRootAsync(v)));
+        lock (_lock)
+        {
+            _subscriptions.Add(subscription);
         }
     }
 
@@ -320,5 +354,8 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
     {
         [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "Scanning the service root {Root} failed; it is scanned again at its next change.")]
         public static partial void RootScanFailed(ILogger logger, string root, Exception exception);
+
+        [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "The dashboard cannot watch the service root {Root}; its services are not listed.")]
+        public static partial void RootFailed(ILogger logger, string root, Exception exception);
     }
 }
