@@ -70,13 +70,14 @@ internal static class ScaleWorkloads
             var heapMb = ManagedHeapAfterFullGc() / 1048576.0;
             changes.PrepareFinal();
 
-            var cpu0 = Stats.ProcessCpu();
+            var cost0 = Cost.Now();
             await churner.SendAsync("GO").ConfigureAwait(false);
             var acksLine = await churner.ExpectAsync("ACKS", s_wait).ConfigureAwait(false);
             await churner.ExpectAsync("DONE", s_wait).ConfigureAwait(false);
             watcher.ChurnAcknowledged();
             await watcher.AllReflected.WaitAsync(s_wait).ConfigureAwait(false);
-            var cpu = Stats.ProcessCpu() - cpu0;
+            var cost = Cost.Now() - cost0;
+            var cpu = cost.Cpu;
             watcher.Stop();
 
             var acks = acksLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(t => long.Parse(t, CultureInfo.InvariantCulture)).ToArray();
@@ -110,6 +111,8 @@ internal static class ScaleWorkloads
                 .Add("lag_p50_ms", Stats.Percentile(lags, 50), 2)
                 .Add("lag_p99_ms", Stats.Percentile(lags, 99), 2)
                 .Add("cpu_us_change", cpu.TotalMicroseconds / ScaleNames.Changes, 1)
+                .Add("tp_items_change", cost.WorkItems / (double)ScaleNames.Changes, 2)
+                .Add("csw_change", cost.VoluntarySwitches / (double)ScaleNames.Changes, 2)
                 .Add("heap_mb", heapMb, 1)
                 .Add("final_ok", finalOk ? 1 : 0)
                 .Add("lag_max_ms", lags[^1], 2)
@@ -568,7 +571,7 @@ internal static class ScaleWorkloads
         try
         {
             var acks = new long[ScaleNames.Writes];
-            var cpu0 = Stats.ProcessCpu();
+            var cost0 = Cost.Now();
             var start = Stopwatch.GetTimestamp();
             for (var j = 0; j < ScaleNames.Writes; j++)
             {
@@ -586,7 +589,8 @@ internal static class ScaleWorkloads
                 }
             }
             await fanOut.All.WaitAsync(s_wait).ConfigureAwait(false);
-            var cpu = Stats.ProcessCpu() - cpu0;
+            var cost = Cost.Now() - cost0;
+            var cpu = cost.Cpu;
             var allMs = new double[ScaleNames.Writes];
             for (var j = 0; j < allMs.Length; j++)
             {

@@ -1,84 +1,234 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace ZkDiscovery.Connection;
 
 /// <summary>
-/// Runs watch callbacks and connection-state handlers one at a time, in the order they were queued, off the
-/// socket's read loop. A callback that throws is logged and does not stop the ones after it.
+/// Runs watch callbacks and connection-state handlers one at a time, in the order they were queued, never on a
+/// thread that must go on reading. A callback that throws is logged and does not stop the ones after it.
 /// </summary>
-internal sealed partial class EventDispatcher
+/// <remarks>
+/// The callbacks run on a thread-pool work item, or on the connection's reader thread
+/// (<see cref="DispatchInline"/>), which dispatches the events it read before it publishes the replies that
+/// followed them. While it does, a watchdog checks every <see cref="CompletionQueue.DefaultStallThreshold"/> that
+/// dispatching moves on; when a callback holds the thread up for a whole interval, the reader thread hands its
+/// reading over (see <see cref="ICompletionPublisherOwner"/>), so a watcher that waits for a reply gets it.
+/// </remarks>
+internal sealed partial class EventDispatcher : IThreadPoolWorkItem
 {
     [ThreadStatic]
     private static EventDispatcher? t_current;
 
-    private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly ConcurrentQueue<Item> _queue = new();
     private readonly ILogger _logger;
     private readonly Action<ConnectionStateChangedEventArgs> _stateHandler;
-    private readonly Task _loop;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _watchdogLock = new();
+    private readonly ITimer _watchdog;
+    private int _scheduled;
+    private volatile bool _completed;
+    private long _dispatched;
+    private long _dispatchedAtLastCheck = -1;
+    private bool _watchdogArmed;
+    private ICompletionPublisherOwner? _owner;
 
     public EventDispatcher(ILogger logger, Action<ConnectionStateChangedEventArgs> stateHandler)
     {
         _logger = logger;
         _stateHandler = stateHandler;
-        _loop = BackgroundLoop.Start(RunAsync);
+        // Real time and no ExecutionContext, as the completion queue's watchdog.
+        _watchdog = BackgroundLoop.WithoutExecutionContext(
+            static self => TimeProvider.System.CreateTimer(static s => ((EventDispatcher)s!).CheckProgress(), self, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan),
+            this);
     }
 
     /// <summary>True when the calling code runs inside one of this dispatcher's callbacks.</summary>
     public bool IsDispatching => ReferenceEquals(t_current, this);
 
-    public void Enqueue(Action<WatchedEvent> watcher, WatchedEvent e) => _channel.Writer.TryWrite(new Item(watcher, e, null));
+    /// <summary>True when no event waits to be dispatched.</summary>
+    public bool IsEmpty => _queue.IsEmpty;
 
-    public void Enqueue(ConnectionStateChangedEventArgs state) => _channel.Writer.TryWrite(new Item(null, default, state));
+    /// <summary>Queues a watch event and schedules its dispatch on the thread pool.</summary>
+    public void Enqueue(Action<WatchedEvent> watcher, WatchedEvent e) => Enqueue(watcher, e, schedule: true);
+
+    /// <summary>
+    /// Queues a watch event; with <paramref name="schedule"/> false the caller dispatches it itself soon
+    /// (<see cref="DispatchInline"/>, the reader thread after the frames it read).
+    /// </summary>
+    public void Enqueue(Action<WatchedEvent> watcher, WatchedEvent e, bool schedule)
+    {
+        if (_completed)
+        {
+            return;
+        }
+        _queue.Enqueue(new Item(watcher, e, null));
+        if (schedule)
+        {
+            Flush();
+        }
+    }
+
+    public void Enqueue(ConnectionStateChangedEventArgs state)
+    {
+        if (_completed)
+        {
+            return;
+        }
+        _queue.Enqueue(new Item(null, default, state));
+        Flush();
+    }
+
+    /// <summary>Makes sure the queued events get dispatched (on the thread pool unless a dispatcher is at work).</summary>
+    public void Flush()
+    {
+        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// Dispatches the queued events on the calling thread, unless a dispatcher is at work elsewhere (which then runs
+    /// them). <paramref name="owner"/> is told when a callback holds the thread up.
+    /// </summary>
+    public void DispatchInline(ICompletionPublisherOwner owner)
+    {
+        if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+        {
+            return;
+        }
+        Volatile.Write(ref _owner, owner);
+        ArmWatchdog();
+        try
+        {
+            Run();
+        }
+        finally
+        {
+            Volatile.Write(ref _owner, null);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => Run();
 
     /// <summary>Stops accepting events and waits (up to <paramref name="timeout"/>) for the queued ones to run.</summary>
     public async Task CompleteAsync(TimeSpan timeout)
     {
-        _channel.Writer.TryComplete();
-        if (!IsDispatching)
+        lock (_watchdogLock)
         {
-            await _loop.WaitAsync(timeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _completed = true;
+            _watchdogArmed = false;
+            _watchdog.Dispose();
         }
+        if (IsDispatching)
+        {
+            return;
+        }
+        if (_queue.IsEmpty && Volatile.Read(ref _scheduled) == 0)
+        {
+            _drained.TrySetResult();
+        }
+        Flush();
+        await _drained.Task.WaitAsync(timeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
-        var reader = _channel.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        var outer = t_current;
+        while (true)
         {
-            while (reader.TryRead(out var item))
+            while (_queue.TryDequeue(out var item))
             {
                 t_current = this;
                 try
                 {
-                    if (item.Watcher is not null)
-                    {
-                        item.Watcher(item.Event);
-                    }
-                    else if (item.State is not null)
-                    {
-                        _stateHandler(item.State);
-                    }
-                }
-#pragma warning disable CA1031 // A user callback's failure must not stop the dispatcher.
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    if (item.Watcher is not null)
-                    {
-                        Log.WatcherFailed(_logger, item.Event.Type, item.Event.Path, e);
-                    }
-                    else
-                    {
-                        Log.StateHandlerFailed(_logger, item.State!.State, e);
-                    }
+                    Dispatch(item);
                 }
                 finally
                 {
-                    t_current = null;
+                    t_current = outer;
+                    Interlocked.Increment(ref _dispatched);
                 }
             }
+            Volatile.Write(ref _scheduled, 0);
+            // An event queued after the last dequeue but before the flag was cleared found the dispatcher at work.
+            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+            {
+                if (_completed && _queue.IsEmpty)
+                {
+                    _drained.TrySetResult();
+                }
+                return;
+            }
         }
+    }
+
+    private void Dispatch(Item item)
+    {
+        try
+        {
+            if (item.Watcher is not null)
+            {
+                item.Watcher(item.Event);
+            }
+            else if (item.State is not null)
+            {
+                _stateHandler(item.State);
+            }
+        }
+#pragma warning disable CA1031 // A user callback's failure must not stop the dispatcher.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (item.Watcher is not null)
+            {
+                Log.WatcherFailed(_logger, item.Event.Type, item.Event.Path, e);
+            }
+            else
+            {
+                Log.StateHandlerFailed(_logger, item.State!.State, e);
+            }
+        }
+    }
+
+    private void ArmWatchdog()
+    {
+        lock (_watchdogLock)
+        {
+            if (!_watchdogArmed && !_completed)
+            {
+                _watchdogArmed = true;
+                _dispatchedAtLastCheck = -1;
+                var interval = CompletionQueue.DefaultStallThreshold;
+                _watchdog.Change(interval, interval);
+            }
+        }
+    }
+
+    private void CheckProgress()
+    {
+        ICompletionPublisherOwner? stalled = null;
+        lock (_watchdogLock)
+        {
+            if (_completed)
+            {
+                return;
+            }
+            if (Volatile.Read(ref _owner) is null)
+            {
+                // Nobody dispatches on a thread that must go on reading: nothing to guard.
+                _watchdogArmed = false;
+                _watchdog.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                return;
+            }
+            var dispatched = Interlocked.Read(ref _dispatched);
+            if (dispatched == _dispatchedAtLastCheck)
+            {
+                stalled = Interlocked.Exchange(ref _owner, null);
+            }
+            _dispatchedAtLastCheck = dispatched;
+        }
+        stalled?.OnPublisherStalled();
     }
 
     private readonly record struct Item(Action<WatchedEvent>? Watcher, WatchedEvent Event, ConnectionStateChangedEventArgs? State);

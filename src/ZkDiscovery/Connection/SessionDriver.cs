@@ -184,8 +184,12 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             if (_current is { HasRequestsInFlight: true })
             {
                 // Replies are on their way, and their completions will queue more requests: let the writer run a
-                // moment later on the pool, so that it finds them together and sends them in one write.
-                ThreadPool.UnsafeQueueUserWorkItem(_writerSignal, preferLocal: true);
+                // moment later, so that it finds them together and sends them in one write. Inside the publisher
+                // that is after its batch; elsewhere on the pool.
+                if (!_completions.TryDeferWake(_writerSignal))
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(_writerSignal, preferLocal: true);
+                }
             }
             else
             {
@@ -354,7 +358,9 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         }
     }
 
-    public void OnNotification(WatcherEventRecord record)
+    /// <param name="record">The notification.</param>
+    /// <param name="dispatchLater">True on the reader thread, which dispatches the events it read itself once it has handled the frames.</param>
+    public void OnNotification(WatcherEventRecord record, bool dispatchLater)
     {
         var type = (WatchEventType)record.Type;
         var path = record.Path is null ? "/" : Context.StripChroot(record.Path);
@@ -366,7 +372,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         var e = new WatchedEvent(type, KeeperState.SyncConnected, path);
         foreach (var watcher in triggered)
         {
-            _dispatcher.Enqueue(watcher, e);
+            _dispatcher.Enqueue(watcher, e, schedule: !dispatchLater);
         }
     }
 
@@ -434,7 +440,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             Log.Connecting(_logger, host, _sessionId);
             try
             {
-                connection = await ZooKeeperConnection.OpenAsync(this, host, request, ConnectTimeout(), _options.MaxFrameSize, _tls, token).ConfigureAwait(false);
+                connection = await ZooKeeperConnection.OpenAsync(this, host, request, ConnectTimeout(), _options.MaxFrameSize, _tls, readerThread: _options.Sasl is not { IsEnabled: true }, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {

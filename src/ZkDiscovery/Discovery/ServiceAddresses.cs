@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace ZkDiscovery.Discovery;
 
-/// <summary>Turns a bound host into the <c>HOST:PORT</c> names of registration nodes (tree-format §5).</summary>
+/// <summary>Turns a bound host into the <c>HOST:PORT</c> names of registration nodes (docs/tree-format.md §5).</summary>
 public static class ServiceAddresses
 {
     /// <summary>True for a host that means "every address": empty, <c>0.0.0.0</c>, <c>[::]</c>, <c>::</c>, <c>+</c>, <c>*</c>.</summary>

@@ -159,6 +159,104 @@ public class CompletionQueueTests
         Assert.True(request.IsCompleted);
     }
 
+    [Fact]
+    public void PublishInline_RunsTheContinuationsOnTheCallingThread_InOrder()
+    {
+        var queue = new CompletionQueue(Timeout.InfiniteTimeSpan);
+        var requests = Enumerable.Range(0, 100).Select(i => new TestRequest(i)).ToArray();
+        var caller = Environment.CurrentManagedThreadId;
+        var seen = new List<(int Value, int Thread)>();
+        foreach (var request in requests)
+        {
+            request.Task.ContinueWith(t => seen.Add((t.Result, Environment.CurrentManagedThreadId)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            request.SetOutcome(queue);
+        }
+
+        queue.PublishInline(null);
+
+        Assert.Equal(Enumerable.Range(0, 100), seen.Select(s => s.Value));
+        Assert.All(seen, s => Assert.Equal(caller, s.Thread));
+        Assert.True(queue.IsEmpty);
+    }
+
+    [Fact]
+    public async Task PublishInline_ContinuationThatStalls_TellsTheOwner_WhichCanFetchTheReplyItWaitsFor()
+    {
+        var queue = new CompletionQueue(TimeSpan.FromMilliseconds(5));
+        var first = new TestRequest(1);
+        var second = new TestRequest(2);
+        var owner = new Owner(() =>
+        {
+            // As the reader thread's hand-over: another loop reads the reply the stalled continuation waits for.
+            second.SetOutcome(queue);
+            queue.Flush();
+        });
+        var blocked = first.Task.ContinueWith(_ => second.Task.Wait(s_timeout), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        first.SetOutcome(queue);
+
+        var publishing = Task.Factory.StartNew(() => queue.PublishInline(owner), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        Assert.True(await blocked.WaitAsync(s_timeout), "The owner was not told that publishing stalled.");
+        await publishing.WaitAsync(s_timeout);
+        Assert.Equal(1, owner.Stalls);
+    }
+
+    [Fact]
+    public void PublishInline_QuickContinuations_NeverTellTheOwner()
+    {
+        var queue = new CompletionQueue(TimeSpan.FromMilliseconds(5));
+        var owner = new Owner(() => { });
+        for (var round = 0; round < 50; round++)
+        {
+            var request = new TestRequest(round);
+            request.SetOutcome(queue);
+            queue.PublishInline(owner);
+            Assert.True(request.Task.IsCompletedSuccessfully);
+        }
+        Assert.Equal(0, owner.Stalls);
+    }
+
+    [Fact]
+    public void TryDeferWake_OnlyInsideThePublisher_AndTheWakeComesAfterTheBatch()
+    {
+        var queue = new CompletionQueue(Timeout.InfiniteTimeSpan);
+        var signal = new WriterSignal();
+        Assert.False(queue.TryDeferWake(signal));
+
+        signal.Arm();
+        var wait = signal.WaitAsync();
+        var order = new List<string>();
+        var woken = wait.AsTask().ContinueWith(_ => order.Add("writer"), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var a = new TestRequest(1);
+        var b = new TestRequest(2);
+        a.Task.ContinueWith(_ =>
+        {
+            Assert.True(queue.TryDeferWake(signal));
+            order.Add("a");
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        b.Task.ContinueWith(_ => order.Add("b"), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        a.SetOutcome(queue);
+        b.SetOutcome(queue);
+
+        queue.PublishInline(null);
+
+        Assert.Equal(["a", "b", "writer"], order);
+        Assert.True(woken.IsCompletedSuccessfully);
+    }
+
+    private sealed class Owner(Action onStalled) : ICompletionPublisherOwner
+    {
+        private int _stalls;
+
+        public int Stalls => Volatile.Read(ref _stalls);
+
+        public void OnPublisherStalled()
+        {
+            Interlocked.Increment(ref _stalls);
+            onStalled();
+        }
+    }
+
     /// <summary>A request whose "reply" is its number; the outcome is set as the read loop would set it.</summary>
     private sealed class TestRequest(int value) : Request<int>(OpCode.Exists, "/test")
     {
