@@ -2,8 +2,9 @@
 # THE test command: builds ZkDiscovery.sln in Release and runs every test project in it.
 #   ./eng/test.sh                                  # everything
 #   ./eng/test.sh --filter FullyQualifiedName~TestRig   # extra arguments go to `dotnet test`
-# Installs ZooKeeper (and Java) from Debian packages when missing. Integration tests start their own
-# ZooKeeper servers on 127.0.0.1; any of those JVMs still alive when this script ends are killed.
+# Installs ZooKeeper (and Java), and chromium for the dashboard's browser tests, from Debian packages when
+# missing. Integration tests start their own ZooKeeper servers on 127.0.0.1; any of those JVMs still
+# alive when this script ends are killed.
 # The last line printed is "N passed, N failed, N skipped" summed over all test projects; the exit
 # status is non-zero when a test failed or the build/test run did not complete.
 set -euo pipefail
@@ -12,6 +13,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 "$repo_root/eng/install-zookeeper.sh"
+"$repo_root/eng/install-browser.sh"
 
 run_dir="$(mktemp -d "${TMPDIR:-/tmp}/zkdiscovery-test.XXXXXX")"
 log="$run_dir/dotnet-test.log"

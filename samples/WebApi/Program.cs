@@ -2,6 +2,7 @@
 // discovery with an HttpClient that calls other instances by service name.
 //
 //   ./eng/run-sample.sh --urls http://127.0.0.1:0        (imports samples/WebApi/fooservice.tree when /fooservice is missing)
+//   open http://127.0.0.1:PORT/zookeeper/ (the read-only dashboard: services, tree, configuration, session)
 //   curl http://127.0.0.1:PORT/options ; curl http://127.0.0.1:PORT/config/status ; curl http://127.0.0.1:PORT/services/fooservice ; curl http://127.0.0.1:PORT/call/fooservice
 //   ./eng/run-sample.sh --urls http://127.0.0.1:0 --Traces:Console=true   (or Traces__Console=true): spans on the console
 using System.Text.Json;
@@ -37,6 +38,10 @@ builder.Services.AddZooKeeperServiceEndpointProvider(o => o.Services.TryAdd("foo
 builder.Services.AddHttpClient("discovery").AddServiceDiscovery();
 builder.AddZooKeeper(); // + the "zookeeper" health check
 
+// The dashboard at /zookeeper, read-only: services and instances live, the tree with its links, configuration as this
+// app sees it, the session. A real app would add .RequireAuthorization() to the MapZooKeeperDashboard call below.
+builder.Services.AddZooKeeperDashboard(o => o.AllowWrites = false);
+
 // Traces on the console when asked (Traces:Console=true). An app that already runs OpenTelemetry adds one line: the
 // AddSource(ZooKeeperTelemetry.ActivitySourceNames). The ASP.NET Core and HttpClient sources give the HTTP spans that
 // ZooKeeper spans made while serving a request sit under; registration and configuration reloads are traces of their own.
@@ -51,7 +56,9 @@ if (builder.Configuration.GetValue<bool>("Traces:Console"))
 
 WebApplication app = builder.Build();
 
-app.MapGet("/", () => "ZkDiscovery sample: /config /config/status /options /services/{name} /call/{name} /whoami /health");
+app.MapGet("/", () => "ZkDiscovery sample: /zookeeper/ /config /config/status /options /services/{name} /call/{name} /whoami /health");
+
+app.MapZooKeeperDashboard("/zookeeper");
 
 // Every key the ZooKeeper configuration provider(s) supply, with its current value.
 app.MapGet("/config", (IConfiguration configuration) =>

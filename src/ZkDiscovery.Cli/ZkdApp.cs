@@ -28,6 +28,7 @@ internal static class ZkdApp
             WatchCommand(),
             LnCommand(),
             DotCommand(),
+            ServeCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

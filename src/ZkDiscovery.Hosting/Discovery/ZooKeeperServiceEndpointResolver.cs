@@ -61,6 +61,9 @@ public sealed class ZooKeeperServiceEndpointResolver : IAsyncDisposable
         }
     }
 
+    /// <summary>The names of the services watched so far (configured or asked for), for the dashboard.</summary>
+    internal string[] GetWatchedServiceNames() => [.. _watchers.Keys];
+
     /// <summary>True when <paramref name="serviceName"/> has its own entry in <see cref="ZooKeeperServiceDiscoveryOptions.Services"/>.</summary>
     internal bool IsConfigured(string serviceName) => _options.Services.ContainsKey(serviceName);
 

@@ -1,0 +1,361 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using ZkDiscovery.Hosting.Discovery;
+using ZkDiscovery.Nodes;
+
+namespace ZkDiscovery.Dashboard.Internal;
+
+/// <summary>
+/// The services the dashboard shows: those the app's resolver discovers (configured or used), the app's own
+/// registration, and the services under the configured roots. Each is watched (the resolver's watcher, or one of the
+/// same kind owned here); every snapshot change marks the services topic changed. Thread-safe.
+/// </summary>
+internal sealed partial class ServiceCatalog : IAsyncDisposable
+{
+    private readonly ZooKeeperClient _client;
+    private readonly ZooKeeperServiceEndpointResolver? _resolver;
+    private readonly IEnumerable<string> _configuredNames;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Action _changed;
+    private readonly object _lock = new();
+    private readonly HashSet<string> _subscribedNames = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Owned> _owned = new(StringComparer.Ordinal);
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly List<LiveChildren> _roots = [];
+    private readonly SemaphoreSlim _scanLock = new(1, 1);
+    private bool _disposed;
+
+    public ServiceCatalog(ZooKeeperClient client, ZooKeeperServiceEndpointResolver? resolver, IEnumerable<string> configuredNames,
+        ILoggerFactory loggerFactory, TimeProvider time, Action changed)
+    {
+        _client = client;
+        _resolver = resolver;
+        _configuredNames = configuredNames;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("ZkDiscovery.Dashboard");
+        _time = time;
+        _changed = changed;
+    }
+
+    /// <summary>
+    /// Watches a service by path (the app's registration, a service under a root); a no-op when that path is watched
+    /// already. Returns the watcher's first load.
+    /// </summary>
+    public Task Add(string name, string path, string source)
+    {
+        ServiceEndpointWatcher watcher;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return Task.CompletedTask;
+            }
+            if (_owned.TryGetValue(path, out var existing))
+            {
+                return existing.Watcher.Loaded;
+            }
+            watcher = new ServiceEndpointWatcher(_client, name, path, _loggerFactory, _time);
+            _owned[path] = new Owned(watcher, source);
+            _subscriptions.Add(ChangeToken.OnChange(() => watcher.Snapshot.ChangeToken, _changed));
+            watcher.Start();
+        }
+        _changed();
+        return watcher.Loaded;
+    }
+
+    /// <summary>
+    /// Starts watching the children of each root; services appear and go as the roots change. A root that does not
+    /// exist yet is watched until it is created.
+    /// </summary>
+    public async Task AddRootsAsync(IEnumerable<string> roots, CancellationToken cancellationToken)
+    {
+        foreach (var root in roots)
+        {
+            await AddRootAsync(NodeLinks.NormalizePath(root), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AddRootAsync(string root, CancellationToken cancellationToken)
+    {
+        LiveChildren view;
+        try
+        {
+            view = await LiveChildren.StartAsync(_client, root, _loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NoNodeException)
+        {
+            // Not there yet: come back when it is created (the watch fires on the client's dispatcher: leave it at once).
+            try
+            {
+                var stat = await _client.ExistsAsync(root, created => Task.Run(() => AddRootAsync(root, CancellationToken.None)), cancellationToken).ConfigureAwait(false);
+                if (stat is not null)
+                {
+                    await AddRootAsync(root, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException or OperationCanceledException)
+            {
+                Log.RootFailed(_logger, root, ex);
+            }
+            return;
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException or ObjectDisposedException or OperationCanceledException)
+        {
+            Log.RootFailed(_logger, root, ex);
+            return;
+        }
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                _ = view.DisposeAsync().AsTask();
+                return;
+            }
+            _roots.Add(view);
+        }
+        // The first scan before the first answer, so the page starts with the root's services loaded.
+        await ScanRootAsync(view).ConfigureAwait(false);
+        // The callback runs on the view's loop: start the scan elsewhere and return.
+        var subscription = view.Subscribe(v => _ = Task.Run(() => ScanRootAsync(v)));
+        lock (_lock)
+        {
+            _subscriptions.Add(subscription);
+        }
+    }
+
+    private async Task ScanRootAsync(LiveChildren root)
+    {
+        await _scanLock.WaitAsync().ConfigureAwait(false);
+        var loads = new List<Task>();
+        try
+        {
+            var rootPath = root.RealPath;
+            foreach (var child in root.Children.Order(StringComparer.Ordinal))
+            {
+                if (rootPath == "/" && child == "zookeeper")
+                {
+                    continue;
+                }
+                var servicePath = ZooKeeperPath.Combine(rootPath, child);
+                var providers = ZooKeeperPath.Combine(servicePath, "providers");
+                if (await _client.ExistsAsync(providers).ConfigureAwait(false) is not null)
+                {
+                    loads.Add(Add(child, providers, "root"));
+                }
+                else if (rootPath != "/")
+                {
+                    loads.Add(Add(child, servicePath, "root"));
+                }
+            }
+            await Task.WhenAll(loads).WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Slow first loads: their instances arrive over the live feed.
+        }
+        catch (ZooKeeperException ex)
+        {
+            Log.RootScanFailed(_logger, root.Path, ex);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            _scanLock.Release();
+        }
+    }
+
+    /// <summary>Names the resolver watches that the catalogue has not subscribed to yet; subscribes to them.</summary>
+    public bool SubscribeNewResolverNames()
+    {
+        if (_resolver is null)
+        {
+            return false;
+        }
+        var added = false;
+        foreach (var name in _configuredNames.Concat(_resolver.GetWatchedServiceNames()))
+        {
+            lock (_lock)
+            {
+                if (_disposed || !_subscribedNames.Add(name))
+                {
+                    continue;
+                }
+                var resolver = _resolver;
+                try
+                {
+                    _subscriptions.Add(ChangeToken.OnChange(() => resolver.GetSnapshot(name).ChangeToken, _changed));
+                }
+                catch (ArgumentException)
+                {
+                    continue;
+                }
+                added = true;
+            }
+        }
+        return added;
+    }
+
+    /// <summary>
+    /// The services, as <see cref="List"/>, after waiting for the first load of each (bounded by the resolver's
+    /// initial load timeout and five seconds for the others): what a page asking for the first time should see.
+    /// </summary>
+    public async Task<List<ServiceDto>> ListLoadedAsync(CancellationToken cancellationToken)
+    {
+        SubscribeNewResolverNames();
+        string[] names;
+        Task[] loads;
+        lock (_lock)
+        {
+            names = [.. _subscribedNames];
+            loads = [.. _owned.Values.Select(static o => o.Watcher.Loaded)];
+        }
+        foreach (var name in names)
+        {
+            try
+            {
+                await _resolver!.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException)
+            {
+            }
+        }
+        try
+        {
+            await Task.WhenAll(loads).WaitAsync(TimeSpan.FromSeconds(5), _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Not loaded in time (or stopping): the list shows them as loading; the live feed brings the rest.
+        }
+        return List();
+    }
+
+    /// <summary>The services now, by name, each with its live instances.</summary>
+    public List<ServiceDto> List()
+    {
+        SubscribeNewResolverNames();
+        var result = new List<ServiceDto>();
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        string[] names;
+        lock (_lock)
+        {
+            names = [.. _subscribedNames];
+        }
+        foreach (var name in names)
+        {
+            ServiceEndpointSnapshot snapshot;
+            try
+            {
+                snapshot = _resolver!.GetSnapshot(name);
+            }
+            catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException)
+            {
+                continue;
+            }
+            if (paths.Add(snapshot.ServicePath))
+            {
+                result.Add(ToDto(snapshot, "discovery"));
+            }
+        }
+        KeyValuePair<string, Owned>[] owned;
+        lock (_lock)
+        {
+            owned = [.. _owned];
+        }
+        foreach (var (path, entry) in owned)
+        {
+            if (paths.Add(path))
+            {
+                result.Add(ToDto(entry.Watcher.Snapshot, entry.Source));
+            }
+        }
+        result.Sort(static (a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase) is var c && c != 0 ? c : string.CompareOrdinal(a.Path, b.Path));
+        return result;
+    }
+
+    private static ServiceDto ToDto(ServiceEndpointSnapshot snapshot, string source) => new(
+        snapshot.ServiceName,
+        snapshot.ServicePath,
+        source,
+        snapshot.IsLoaded,
+        snapshot.PathExists,
+        snapshot.IsStale,
+        snapshot.Updated,
+        [.. snapshot.Endpoints.Select(ToDto)]);
+
+    private static InstanceDto ToDto(ZooKeeperServiceEndpoint endpoint)
+    {
+        var properties = endpoint.Properties;
+        var curator = endpoint.CuratorInstance;
+        return new InstanceDto(
+            endpoint.Name,
+            endpoint.Path,
+            endpoint.Uri.ToString(),
+            endpoint.EndPoint switch
+            {
+                System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+                System.Net.IPEndPoint ip => ip.ToString(),
+                _ => curator?.Address is { } address ? $"{address}:{curator.Port ?? curator.SslPort}" : endpoint.Name,
+            },
+            Scalar(properties, NodePropertyNames.Pid),
+            Scalar(properties, "version"),
+            endpoint.RegisteredAt,
+            endpoint.Layout == Hosting.Registration.ZooKeeperRegistrationLayout.Curator ? "curator" : "zc.zk",
+            endpoint.IsStale,
+            System.Text.Json.JsonDocument.Parse(properties.ToBytes()).RootElement.Clone());
+    }
+
+    private static string? Scalar(NodeProperties properties, string name) =>
+        properties.TryGetValue(name, out var value) && value is System.Text.Json.Nodes.JsonValue v
+            ? (v.TryGetValue<string>(out var s) ? s : v.ToJsonString())
+            : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        Owned[] owned;
+        LiveChildren[] roots;
+        IDisposable[] subscriptions;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            owned = [.. _owned.Values];
+            roots = [.. _roots];
+            subscriptions = [.. _subscriptions];
+            _owned.Clear();
+            _roots.Clear();
+            _subscriptions.Clear();
+        }
+        foreach (var subscription in subscriptions)
+        {
+            subscription.Dispose();
+        }
+        foreach (var root in roots)
+        {
+            await root.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var entry in owned)
+        {
+            await entry.Watcher.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed record Owned(ServiceEndpointWatcher Watcher, string Source);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "Scanning the service root {Root} failed; it is scanned again at its next change.")]
+        public static partial void RootScanFailed(ILogger logger, string root, Exception exception);
+
+        [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "The dashboard cannot watch the service root {Root}; its services are not listed.")]
+        public static partial void RootFailed(ILogger logger, string root, Exception exception);
+    }
+}
