@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using ZkDiscovery.Connection;
@@ -34,8 +33,6 @@ namespace ZkDiscovery.Hosting.Discovery;
 /// </remarks>
 internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleSource
 {
-    private static readonly object s_signal = new();
-
     /// <summary>How many provider reads are in flight at once when each provider is read on its own.</summary>
     private const int ReadsInFlight = 512;
 
@@ -50,8 +47,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Channel<object> _work = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
+    // The one loop of this service; watch callbacks and state events only note what changed and signal it.
+    private readonly CoalescingLoop _loop;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<WatchedEvent> _providerWatcher;
     private readonly object _changedLock = new();
@@ -68,8 +65,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     private ServiceEndpointSnapshot _snapshot;
     private LiveChildren? _view;
     private IDisposable? _viewSubscription;
-    private Task _loop = Task.CompletedTask;
-    private int _signalPending;
+    // Owned by the loop: how the service is watched, decided by its first passes.
+    private WatchMode _mode;
 
     public ServiceEndpointWatcher(ZooKeeperClient client, string serviceName, string servicePath, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -82,6 +79,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         _providerWatcher = OnProviderWatch;
         _treeWatcher = OnTreeEvent;
         _snapshot = new ServiceEndpointSnapshot(serviceName, servicePath, [], false, false, true, new CancellationChangeToken(_changeSource.Token), time.GetUtcNow());
+        _loop = new CoalescingLoop(StepAsync, (ex, delay) => Log.LoopFailed(_logger, ServiceName, ServicePath, delay, ex), time: time);
     }
 
     public string ServiceName { get; }
@@ -98,20 +96,19 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     public void Start()
     {
         _client.StateChanged += OnStateChanged;
-        // No ExecutionContext flows into the long-lived loop.
-        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
+        // The first pass picks the mode and reads the service; no ExecutionContext flows into the loop.
+        _loop.Signal();
+        _loop.Start();
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
+        if (_loop.Stopping.IsCancellationRequested)
         {
             return;
         }
         _client.StateChanged -= OnStateChanged;
-        _work.Writer.TryComplete();
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _loop.DisposeAsync().ConfigureAwait(false);
         if (_recursive)
         {
             await RemoveTreeWatchAsync().ConfigureAwait(false);
@@ -120,13 +117,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         _loaded.TrySetCanceled();
     }
 
-    private void Signal()
-    {
-        if (Interlocked.Exchange(ref _signalPending, 1) == 0)
-        {
-            _work.Writer.TryWrite(s_signal);
-        }
-    }
+    /// <summary>Asks the loop for one more pass; called once per watch event, so it costs no allocation.</summary>
+    private void Signal() => _loop.Signal();
 
     /// <summary>
     /// For tests: read and watch each provider with its own request and watch the children with a children watch, as
@@ -173,82 +165,93 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         }
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass of the loop: the first passes pick the mode (tree or children), then each pass brings the snapshot up to
+    /// date with what the watches reported since the previous one.
+    /// </summary>
+    private async Task StepAsync(CancellationToken cancellationToken)
     {
-        try
+        if (_mode == WatchMode.Undecided)
         {
-            if (!_perProviderReads && await TryStartTreeAsync(cancellationToken).ConfigureAwait(false))
+            if (_perProviderReads)
             {
-                await RunTreeAsync(cancellationToken).ConfigureAwait(false);
-                return;
+                _mode = WatchMode.Children;
             }
-            while (!cancellationToken.IsCancellationRequested)
+            else if (await TryStartTreeAsync(cancellationToken).ConfigureAwait(false) is { } tree)
             {
-                await OpenViewAsync(cancellationToken).ConfigureAwait(false);
+                _mode = tree ? WatchMode.Tree : WatchMode.Children;
+            }
+            else
+            {
+                return; // Not connected yet: the next state change signals.
+            }
+        }
+        if (_mode == WatchMode.Tree)
+        {
+            await TreeStepAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (_view is null)
+        {
+            if (await TryOpenViewAsync(cancellationToken).ConfigureAwait(false))
+            {
                 Log.Started(_logger, ServiceName, ServicePath, _view!.RealPath);
-                while (await _work.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    _work.Reader.TryRead(out _);
-                    Interlocked.Exchange(ref _signalPending, 0);
-                    await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
-                    if (_view!.IsDeleted)
-                    {
-                        Log.Missing(_logger, ServiceName, ServicePath);
-                        await CloseViewAsync().ConfigureAwait(false);
-                        Publish();
-                        break;
-                    }
-                }
             }
+            return;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
+        if (_view!.IsDeleted)
         {
-        }
-        catch (ChannelClosedException)
-        {
+            Log.Missing(_logger, ServiceName, ServicePath);
+            await CloseViewAsync().ConfigureAwait(false);
+            Publish();
+            Signal(); // Open the view again at once: it waits for the path to come back.
         }
     }
 
-    /// <summary>Starts the live view of the service path, waiting for ZooKeeper and for the path to exist.</summary>
-    private async Task OpenViewAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the live view of the service path; false when it cannot yet (ZooKeeper unreachable, the path missing: a
+    /// state change or the path's creation signals the next try).
+    /// </summary>
+    private async Task<bool> TryOpenViewAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            var view = await LiveChildren.StartAsync(_client, ServicePath, _loggerFactory, cancellationToken).ConfigureAwait(false);
+            _view = view;
+            _viewSubscription = view.Subscribe(_ => Signal());
+            await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (NoNodeException)
+        {
+            // No provider ever registered: an empty (loaded) list, and a watch for the path's creation.
+            Publish();
+            NodeStat? stat;
             try
             {
-                var view = await LiveChildren.StartAsync(_client, ServicePath, _loggerFactory, cancellationToken).ConfigureAwait(false);
-                _view = view;
-                _viewSubscription = view.Subscribe(_ => Signal());
-                await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
-                return;
+                stat = await _client.ExistsAsync(ServicePath, e => { if (e.Type == WatchEventType.NodeCreated) { Signal(); } }, cancellationToken).ConfigureAwait(false);
             }
-            catch (NoNodeException)
+            catch (ZooKeeperException)
             {
-                // No provider ever registered: an empty (loaded) list, and a watch for the path's creation.
-                Publish();
-                NodeStat? stat;
-                try
-                {
-                    stat = await _client.ExistsAsync(ServicePath, e => { if (e.Type == WatchEventType.NodeCreated) { Signal(); } }, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ZooKeeperException)
-                {
-                    stat = null; // Not connected: the next Connected state wakes us.
-                }
-                if (stat is null)
-                {
-                    Log.Missing(_logger, ServiceName, ServicePath);
-                    await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);
-                }
+                stat = null; // Not connected: the next Connected state wakes us.
             }
-            catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException)
+            if (stat is null)
             {
-                // Connection loss before the first read, a link loop, a denied read: wait for the next state change or watch.
-                Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
-                Publish();
-                await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);
+                Log.Missing(_logger, ServiceName, ServicePath);
             }
+            else
+            {
+                Signal(); // Created meanwhile: try again at once.
+            }
+            return false;
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException)
+        {
+            // Connection loss before the first read, a link loop, a denied read: wait for the next state change or watch.
+            Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
+            Publish();
+            return false;
         }
     }
 
@@ -268,12 +271,6 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         {
             throw; // Not reached: Failed only marks the span.
         }
-    }
-
-    private async Task WaitForSignalAsync(CancellationToken cancellationToken)
-    {
-        await _work.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Exchange(ref _signalPending, 0);
     }
 
     /// <summary>Brings the providers in line with the listed children, reads the new and changed ones, publishes.</summary>
@@ -763,6 +760,19 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         }
     }
 
+    /// <summary>How the service is watched.</summary>
+    private enum WatchMode
+    {
+        /// <summary>Not decided yet: the first passes try to add the recursive watch.</summary>
+        Undecided,
+
+        /// <summary>One persistent recursive watch on the service path (ServiceEndpointWatcher.Tree.cs).</summary>
+        Tree,
+
+        /// <summary>A live children view of the service path and a data watch on each provider.</summary>
+        Children,
+    }
+
     /// <summary>One child of the service path, as last read. Only the loop touches it.</summary>
     private sealed class Provider(string name, string path)
     {
@@ -845,6 +855,9 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryBatchReadsAbandoned, Level = LogLevel.Warning, Message = "Reading the providers of {ServiceName} at {ServicePath} in batches lost the connection {Count} times in a row (a reply larger than the frame limit does that); reading each provider with its own request from now on.")]
         public static partial void BatchReadsAbandoned(ILogger logger, string serviceName, string servicePath, int count);
+
+        [LoggerMessage(EventId = HostingEventIds.DiscoveryLoopFailed, Level = LogLevel.Error, Message = "Watching the endpoints of {ServiceName} at {ServicePath} failed; trying again in {RetryDelay}.")]
+        public static partial void LoopFailed(ILogger logger, string serviceName, string servicePath, TimeSpan retryDelay, Exception exception);
 
         [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderData, Level = LogLevel.Warning, Message = "{Path} (service {ServiceName}): {Warning}; read as string_value.")]
         public static partial void ProviderDataWarning(ILogger logger, string path, string serviceName, string warning);

@@ -59,5 +59,9 @@ internal sealed partial class ZooKeeperRegistrationService
         [LoggerMessage(EventId = HostingEventIds.ReconcileFailed, Level = LogLevel.Warning,
             Message = "Could not check registration node {Path}; checking again on the next reconnect or change: {Reason}")]
         public static partial void ReconcileFailed(ILogger logger, string path, string reason);
+    
+        [LoggerMessage(EventId = HostingEventIds.RegistrationLoopFailed, Level = LogLevel.Error,
+            Message = "Registering or checking the nodes under {ServicePath} failed; trying again in {RetryDelay}.")]
+        public static partial void LoopFailed(ILogger logger, string servicePath, TimeSpan retryDelay, Exception exception);
     }
 }

@@ -29,4 +29,7 @@ internal static partial class LiveViewLog
 
     [LoggerMessage(EventId = ZooKeeperEventIds.LiveViewLinkError, Level = LogLevel.Warning, Message = "Live view of {Path}: the path does not resolve: {Error}")]
     public static partial void LinkError(ILogger logger, string path, string error);
+
+    [LoggerMessage(EventId = ZooKeeperEventIds.LiveViewLoopFailed, Level = LogLevel.Error, Message = "Live view of {Path}: the refresh loop failed; reading again in {RetryDelay}.")]
+    public static partial void LoopFailed(ILogger logger, string path, TimeSpan retryDelay, Exception exception);
 }
