@@ -656,10 +656,4 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
             })
             .Build();
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = ZooKeeperEventIds.RetryingRequest, Level = LogLevel.Debug, Message = "Retrying the request for {Path} after {Code}.")]
-        public static partial void Retrying(ILogger logger, string? path, ZooKeeperErrorCode code);
-    }
 }

@@ -375,10 +375,4 @@ internal sealed partial class ServiceEndpointWatcher
             // Never added, or the client is gone: nothing left to remove.
         }
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryTreeMode, Level = LogLevel.Debug, Message = "Watching {ServiceName} at {ServicePath} with one persistent recursive watch: a change costs one read, whatever the number of providers.")]
-        public static partial void TreeMode(ILogger logger, string serviceName, string servicePath);
-    }
 }

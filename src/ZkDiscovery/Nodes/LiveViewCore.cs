@@ -49,7 +49,7 @@ internal sealed record LiveSnapshot<TValue>(string RealPath, TValue Value, bool 
 /// <see cref="StartAsync"/>, before the loop exists).
 /// </para>
 /// </remarks>
-internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
+internal sealed partial class LiveViewCore<TView, TValue> : IAsyncDisposable
     where TView : class
 {
     private readonly ZooKeeperClient _client;
@@ -91,7 +91,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         _current = new LiveSnapshot<TValue>(path, emptyValue, false);
         _loop = new CoalescingLoop(
             StepAsync,
-            (ex, delay) => LiveViewLog.LoopFailed(_logger, Path, delay, ex),
+            (ex, delay) => Log.LoopFailed(_logger, Path, delay, ex),
             stopped: ReleaseWatchesAsync);
     }
 
@@ -259,7 +259,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         catch (NodeLinkException ex)
         {
             // A link loop or an unusable link target on the way: the path does not resolve.
-            LiveViewLog.LinkError(_logger, Path, ex.Message);
+            Log.LinkError(_logger, Path, ex.Message);
             result = LiveReadResult<TValue>.NotFound;
         }
         catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
@@ -270,11 +270,11 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
             _watched.UnionWith(context.Watched);
             if (ex is ZooKeeperException { IsTransient: true } or SessionExpiredException or ObjectDisposedException)
             {
-                LiveViewLog.RefreshInterrupted(_logger, Path, ex.Message);
+                Log.RefreshInterrupted(_logger, Path, ex.Message);
             }
             else
             {
-                LiveViewLog.RefreshFailed(_logger, Path, ex);
+                Log.RefreshFailed(_logger, Path, ex);
             }
             return;
         }
@@ -287,7 +287,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
 
         if (result.Status == LiveReadStatus.NotFound)
         {
-            LiveViewLog.Deleted(_logger, Path, previous.RealPath);
+            Log.Deleted(_logger, Path, previous.RealPath);
             var all = _watched;
             all.UnionWith(context.Watched);
             _watched = new HashSet<string>(StringComparer.Ordinal);
@@ -306,7 +306,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         var pathChanged = !string.Equals(realPath, previous.RealPath, StringComparison.Ordinal);
         if (pathChanged)
         {
-            LiveViewLog.RealPathChanged(_logger, Path, previous.RealPath, realPath);
+            Log.RealPathChanged(_logger, Path, previous.RealPath, realPath);
         }
         if (pathChanged || !_comparer.Equals(previous.Value, result.Value!))
         {
@@ -342,7 +342,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LiveViewLog.SubscriberFailed(_logger, Path, ex);
+            Log.SubscriberFailed(_logger, Path, ex);
         }
         finally
         {
@@ -380,7 +380,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
             return;
         }
         _dataWarnings[path] = mzxid;
-        LiveViewLog.DataWarning(_logger, path, warning);
+        Log.DataWarning(_logger, path, warning);
     }
 
     /// <summary>Logs the bad property links not already reported by the previous read.</summary>
@@ -391,7 +391,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         {
             if (current.Add(error.Message) && !_linkErrors.Contains(error.Message))
             {
-                LiveViewLog.BadPropertyLink(_logger, Path, error.Message);
+                Log.BadPropertyLink(_logger, Path, error.Message);
             }
         }
         _linkErrors = current;
