@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 using ZkDiscovery.Nodes;
 using ZkDiscovery.Testing;
 
