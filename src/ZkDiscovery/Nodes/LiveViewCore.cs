@@ -160,11 +160,14 @@ internal sealed partial class LiveViewCore<TView, TValue> : IAsyncDisposable
                 }
                 _subscriptions.Clear();
             }
+        }
+        // From inside a callback the loop is our caller: stop it without waiting; it removes the watches on its way out,
+        // after the callback returns. Anywhere else, stop it and wait for it (a later call from outside waits too).
+        if (inCallback)
+        {
             _loop.Stop();
         }
-        // From inside a callback the loop is our caller: it removes the watches on its way out, after the callback
-        // returns. Anywhere else, wait for it (a later call from outside waits too).
-        if (!inCallback)
+        else
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
         }
