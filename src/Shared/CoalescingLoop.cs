@@ -4,9 +4,9 @@ namespace ZkDiscovery.Connection;
 
 /// <summary>
 /// One long-lived loop driven by signals: <see cref="Signal"/> asks for one more pass of the step, and any number of
-/// signals before the pass starts are one pass. Compiled into ZkDiscovery, ZkDiscovery.Configuration and
-/// ZkDiscovery.Hosting (each keeps its own internal copy); every watch-driven loop (live views, the discovery watcher,
-/// the registrar, the registration service, the configuration provider) runs on it.
+/// signals before the pass starts are one pass. Compiled into ZkDiscovery and ZkDiscovery.Hosting (each keeps its own
+/// internal copy; ZkDiscovery.Configuration uses the core's through InternalsVisibleTo); every watch-driven loop (live
+/// views, the discovery watcher, the registrar, the registration service, the configuration provider) runs on it.
 /// </summary>
 /// <remarks>
 /// <para>
