@@ -5,13 +5,16 @@
 #   ./bench/run.sh                                  # everything: 3 repetitions, full counts (about 20-25 min)
 #   ./bench/run.sh --scale 0.05 --reps 1            # quick check (about 2-3 min)
 #   ./bench/run.sh --workloads W1,W2 --clients zkdiscovery,java --reps 2
+#   ./bench/run.sh --busy                           # also W2 and W4 on a busy host (W2busy, W4busy): a CPU-bound
+#                                                   # neighbour process (a shell busy loop) takes one core meanwhile
 #   ./bench/run.sh --workloads W7,W8 --scale 0.1    # scale workloads (W7 churn in a large service, W8 configuration
 #                                                   # fan-out; not in the default list); report --scale 0.1 and 1
 #
 # Options: --scale S (multiplies the counts of W1-W4 and W6, N of W7 and S of W8; W5 and W7's C are fixed), --reps N (default 3),
 #          --workloads LIST (default W1,...,W6; W7,W8 on request), --clients LIST (default zkdiscovery,zkdiscovery-persistent,
 #          zkdiscovery-endpoints,zkdiscovery-config,java,kazoo,floor,curator-cache,curator-pcc; each runs the workloads it takes part in),
-#          --out FILE (raw results; default bench/results/run-<UTC time>.txt).
+#          --out FILE (raw results; default bench/results/run-<UTC time>.txt), --busy (adds W2busy,W4busy to the workloads;
+#          they can also be listed by name).
 # Every (client, workload, repetition) is a fresh process. Within a workload the clients run interleaved, their
 # order rotated by one each repetition. After each process a `CPU ...` line records client_cpu_s (the process and
 # its children), server_cpu_s (the ZooKeeper JVM), other_cpu_s (everything else on the machine: busy CPU from
@@ -27,6 +30,7 @@ reps=3
 workloads="W1,W2,W3,W4,W5,W6"
 clients="zkdiscovery,zkdiscovery-persistent,zkdiscovery-endpoints,zkdiscovery-config,java,kazoo,floor,curator-cache,curator-pcc"
 out=""
+busy=0
 while (( $# > 0 )); do
   case "$1" in
     --scale) scale="$2"; shift 2 ;;
@@ -34,10 +38,13 @@ while (( $# > 0 )); do
     --workloads) workloads="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --busy) busy=1; shift ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "Unknown argument: $1" >&2; exit 2 ;;
   esac
 done
+
+(( busy == 0 )) || workloads="$workloads,W2busy,W4busy"
 
 # shellcheck source=bench/zk-server.sh
 source "$repo_root/bench/zk-server.sh"
@@ -109,6 +116,7 @@ client_cmd() {
 }
 
 runs_workload() {  # client workload -> true when the client takes part in the workload
+  [[ "$2" == *busy ]] && { [[ "$1" == zkdiscovery || "$1" == java || "$1" == kazoo || "$1" == floor && "$2" == W2busy ]]; return; }
   case "$1" in
     floor) [[ "$2" == W1 || "$2" == W2 ]] ;;
     zkdiscovery-persistent) [[ "$2" == W4 ]] ;;
@@ -139,13 +147,27 @@ for w in "${wl_list[@]}"; do
       c="${client_list[$(( (i + rep - 1) % n ))]}"
       runs_workload "$c" "$w" || continue
       cmd="$(client_cmd "$c")"
+      run_w="${w%busy}"
+      neighbour=""
+      if [[ "$w" == *busy ]]; then
+        # The busy host: a CPU-bound neighbour takes one of the cores while the client runs (its CPU shows in
+        # other_cpu_s). Started a moment before the client so that the scheduler already spreads the two.
+        bash -c 'while :; do :; done' &
+        neighbour=$!
+        sleep 0.2
+      fi
       read -r busy0 steal0 < <(proc_busy_steal)
       s0="$(server_ticks)"
       t0=$(date +%s.%N)
       rc=0
       TIMEFORMAT='%3U %3S'
-      { time timeout 1800 $cmd --port "$port" --client "$c" --workloads "$w" --scale "$scale" \
+      { time timeout 1800 $cmd --port "$port" --client "$c" --workloads "$run_w" --scale "$scale" \
           > "$work/stdout" 2> "$work/stderr" ; } 2> "$work/time" || rc=$?
+      if [[ -n "$neighbour" ]]; then
+        kill "$neighbour" 2>/dev/null || true
+        wait "$neighbour" 2>/dev/null || true
+        sed -i "s/^RESULT $c $run_w /RESULT $c $w /" "$work/stdout"
+      fi
       t1=$(date +%s.%N)
       read -r busy1 steal1 < <(proc_busy_steal)
       s1="$(server_ticks)"

@@ -16,12 +16,21 @@ ROWS = [
     ("W2", "p50_us", "W2 p50 µs", 0),
     ("W2", "p99_us", "W2 p99 µs", 0),
     ("W2", "cpu_us_op", "W2 client CPU µs/op", 1),
+    ("W2", "tp_items_op", "W2 thread-pool items/call", 2),
+    ("W2", "csw_op", "W2 voluntary context switches/call", 2),
     ("W3", "create_ops_s", "W3 create ops/s", 0),
     ("W3", "delete_ops_s", "W3 delete ops/s", 0),
     ("W3", "cpu_us_op", "W3 client CPU µs/op", 1),
     ("W4", "p50_us", "W4 p50 µs", 0),
     ("W4", "p99_us", "W4 p99 µs", 0),
     ("W4", "cpu_us_op", "W4 client CPU µs/cycle", 1),
+    ("W4", "tp_items_op", "W4 thread-pool items/cycle", 2),
+    ("W2busy", "p50_us", "W2 busy host p50 µs", 0),
+    ("W2busy", "p99_us", "W2 busy host p99 µs", 0),
+    ("W2busy", "cpu_us_op", "W2 busy host client CPU µs/op", 1),
+    ("W4busy", "p50_us", "W4 busy host p50 µs", 0),
+    ("W4busy", "p99_us", "W4 busy host p99 µs", 0),
+    ("W4busy", "cpu_us_op", "W4 busy host client CPU µs/cycle", 1),
     ("W5", "converge_ms", "W5 converge ms", 1),
     ("W5", "events", "W5 events", 0),
     ("W5", "all_acked_ms", "W5 all acked ms", 1),
@@ -186,7 +195,7 @@ def main(path):
         if all(values[c] is None for c in present):
             continue
         z = values.get(zclient)
-        floor = values.get("floor") if w in ("W1", "W2") and key != "cpu_us_op" else None
+        floor = values.get("floor") if w in ("W1", "W2", "W2busy") and key in ("ops_s", "p50_us", "p99_us") else None
         cells += [ratio(z, values.get("java")), ratio(z, values.get("kazoo")), ratio(z, floor)]
         out.append("| " + label + " | " + " | ".join(cells) + " |")
     out.append("")
@@ -197,13 +206,14 @@ def main(path):
     out.append("In W7 zkdiscovery is the client's raw getChildren watcher (reads new children's data), zkdiscovery-endpoints")
     out.append("the discovery resolver; java is the raw Java getChildren watcher (no data), curator-* Curator 5.4's caches.")
     out.append("In W8 zkdiscovery is S raw getData watchers, zkdiscovery-config S configuration providers (ratios in W8c).")
+    out.append("W2busy and W4busy are W2 and W4 while a CPU-bound neighbour process takes one of the two cores (--busy).")
     out.extend(targets(results, present))
     out.append("")
     out.append("## CPU during each process (seconds, median over repetitions; the whole process, warm-up included)")
     out.append("")
     out.append("| workload | client | wall_s | client_cpu_s | server_cpu_s | other_cpu_s (max) | steal_s |")
     out.append("|---|---|---:|---:|---:|---:|---:|")
-    for w in ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"):
+    for w in ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W2busy", "W4busy"):
         for c in present:
             m = cpu.get((c, w))
             if not m:

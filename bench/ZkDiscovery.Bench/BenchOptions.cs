@@ -7,7 +7,7 @@ internal sealed class BenchOptions
 {
     public const string Usage = """
         Usage: ZkDiscovery.Bench --port P [--client NAME] [--workloads W1,...] [--scale S]
-                                 [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--no-retry]
+                                 [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--no-retry] [--async-reader]
                                  [--w5-endpoints] [--w8-configuration]
                ZkDiscovery.Bench micro [BenchmarkDotNet arguments, e.g. --filter '*']
                ZkDiscovery.Bench w7-churner --port P --instances N   (W7's registrars and churner; started by W7)
@@ -24,6 +24,8 @@ internal sealed class BenchOptions
                               persistent: B holds one AddWatchAsync persistent watch and signals A from the
                               watcher (run.sh reports it as client zkdiscovery-persistent)
           --no-retry          ZooKeeperClientOptions.Retry.MaxRetryAttempts = 0 (diagnostics: cost of the retry wrapper)
+          --async-reader      AppContext switch ZkDiscovery.Connection.AsyncReader: connections read on the thread pool
+                              instead of a thread of their own (diagnostics: what the reader thread buys)
           --w5-endpoints      W5's watcher W is a ZooKeeperServiceEndpointResolver with /bench/svc as a service path:
                               events are snapshot changes (change tokens), converged when a snapshot holds 1,000
                               endpoints (run.sh reports it as client zkdiscovery-endpoints); in W7 the watcher is
@@ -109,6 +111,9 @@ internal sealed class BenchOptions
                         "persistent" => true,
                         var other => throw new ArgumentException($"Unknown --w4-watch mode {other}."),
                     };
+                    break;
+                case "--async-reader":
+                    AppContext.SetSwitch("ZkDiscovery.Connection.AsyncReader", true);
                     break;
                 case "--no-retry":
                     o.NoRetry = true;

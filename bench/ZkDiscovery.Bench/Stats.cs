@@ -43,6 +43,55 @@ internal static class Stats
     }
 }
 
+/// <summary>
+/// What a measured phase cost the process: CPU time, thread-pool work items run and context switches (all threads,
+/// ended ones included: getrusage). The last two tell how often threads were woken, which is where a request/reply
+/// client spends CPU on a small machine; they do not move with the neighbours' load as CPU time does.
+/// </summary>
+internal readonly record struct Cost(TimeSpan Cpu, long WorkItems, long VoluntarySwitches, long InvoluntarySwitches)
+{
+    public static Cost Now()
+    {
+        var (voluntary, involuntary) = ContextSwitches();
+        return new Cost(Stats.ProcessCpu(), ThreadPool.CompletedWorkItemCount, voluntary, involuntary);
+    }
+
+    public static Cost operator -(Cost end, Cost start) =>
+        new(end.Cpu - start.Cpu, end.WorkItems - start.WorkItems, end.VoluntarySwitches - start.VoluntarySwitches, end.InvoluntarySwitches - start.InvoluntarySwitches);
+
+    /// <summary>Adds cpu_ms, cpu_us_op, tp_items_op and csw_op (voluntary context switches per operation).</summary>
+    public ResultLine AddTo(ResultLine line, double ops) => line
+        .Add("cpu_ms", Cpu.TotalMilliseconds, 0)
+        .Add("cpu_us_op", Cpu.TotalMicroseconds / ops)
+        .Add("tp_items_op", WorkItems / ops, 2)
+        .Add("csw_op", VoluntarySwitches / ops, 2)
+        .Add("icsw_op", InvoluntarySwitches / ops, 2);
+
+    private static (long Voluntary, long Involuntary) ContextSwitches()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return (0, 0);
+        }
+        // struct rusage on 64-bit Linux: two timevals (4 longs), then 14 longs; ru_nvcsw and ru_nivcsw are the last two.
+        Span<long> usage = stackalloc long[18];
+        unsafe
+        {
+            fixed (long* p = usage)
+            {
+                if (getrusage(0, p) != 0)
+                {
+                    return (0, 0);
+                }
+            }
+        }
+        return (usage[16], usage[17]);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern unsafe int getrusage(int who, long* usage);
+}
+
 /// <summary>Builds <c>key=value</c> pairs with invariant formatting.</summary>
 internal sealed class ResultLine
 {
@@ -68,6 +117,9 @@ internal sealed class ResultLine
         _text.Append(key).Append('=').AppendJoin(',', values.Select(v => v.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)));
         return this;
     }
+
+    /// <summary>Adds what <paramref name="cost"/> says per operation (see <see cref="Cost.AddTo"/>).</summary>
+    public ResultLine Apply(Cost cost, double ops) => cost.AddTo(this, ops);
 
     public override string ToString() => _text.ToString();
 

@@ -113,7 +113,7 @@ internal static class Workloads
         await using var client = await ConnectAsync(o).ConfigureAwait(false);
         using var window = new SemaphoreSlim(WindowSize, WindowSize);
         var state = new Pipeline(window);
-        var cpu0 = Stats.ProcessCpu();
+        var cost0 = Cost.Now();
         var t0 = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
@@ -122,12 +122,11 @@ internal static class Workloads
         }
         await Pipeline.DrainAsync(window).ConfigureAwait(false);
         var elapsed = Stopwatch.GetTimestamp() - t0;
-        var cpu = Stats.ProcessCpu() - cpu0;
+        var cost = Cost.Now() - cost0;
         state.ThrowIfFailed();
         return new ResultLine()
             .Add("ops_s", n / Stats.TicksToSeconds(elapsed), 0)
-            .Add("cpu_ms", cpu.TotalMilliseconds, 0)
-            .Add("cpu_us_op", cpu.TotalMicroseconds / n)
+            .Apply(cost, n)
             .Add("ops", n)
             .ToString();
     }
@@ -139,7 +138,7 @@ internal static class Workloads
         var n = o.Scaled(20_000);
         await using var client = await ConnectAsync(o).ConfigureAwait(false);
         var samples = new double[n];
-        var cpu0 = Stats.ProcessCpu();
+        var cost0 = Cost.Now();
         for (var i = 0; i < n; i++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -150,11 +149,11 @@ internal static class Workloads
                 throw new InvalidOperationException($"getData returned {reply.Data.Length} bytes, expected {PayloadSize}.");
             }
         }
-        var cpu = Stats.ProcessCpu() - cpu0;
-        return LatencyLine(samples, cpu, n);
+        var cost = Cost.Now() - cost0;
+        return LatencyLine(samples, cost, n);
     }
 
-    private static string LatencyLine(double[] samples, TimeSpan cpu, int ops)
+    private static string LatencyLine(double[] samples, Cost cost, int ops)
     {
         var mean = samples.Average();
         Array.Sort(samples);
@@ -163,8 +162,7 @@ internal static class Workloads
             .Add("p99_us", Stats.Percentile(samples, 99))
             .Add("mean_us", mean)
             .Add("max_us", samples[^1])
-            .Add("cpu_ms", cpu.TotalMilliseconds, 0)
-            .Add("cpu_us_op", cpu.TotalMicroseconds / ops)
+            .Apply(cost, ops)
             .Add("n", samples.Length)
             .ToString();
     }
@@ -182,7 +180,7 @@ internal static class Workloads
         await using var client = await ConnectAsync(o).ConfigureAwait(false);
         using var window = new SemaphoreSlim(WindowSize, WindowSize);
         var state = new Pipeline(window);
-        var cpu0 = Stats.ProcessCpu();
+        var cost0 = Cost.Now();
         var t0 = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
@@ -199,13 +197,12 @@ internal static class Workloads
         }
         await Pipeline.DrainAsync(window).ConfigureAwait(false);
         var t2 = Stopwatch.GetTimestamp();
-        var cpu = Stats.ProcessCpu() - cpu0;
+        var cost = Cost.Now() - cost0;
         state.ThrowIfFailed();
         return new ResultLine()
             .Add("create_ops_s", n / Stats.TicksToSeconds(t1 - t0), 0)
             .Add("delete_ops_s", n / Stats.TicksToSeconds(t2 - t1), 0)
-            .Add("cpu_ms", cpu.TotalMilliseconds, 0)
-            .Add("cpu_us_op", cpu.TotalMicroseconds / (2.0 * n))
+            .Apply(cost, 2.0 * n)
             .Add("ops", 2L * n)
             .ToString();
     }
@@ -307,7 +304,7 @@ internal static class Workloads
         }
 
         var samples = new double[n];
-        var cpu0 = Stats.ProcessCpu();
+        var cost0 = Cost.Now();
         for (var i = 0; i < n; i++)
         {
             var t0 = Stopwatch.GetTimestamp();
@@ -330,9 +327,9 @@ internal static class Workloads
             }
             samples[i] = Stats.TicksToMicroseconds(Volatile.Read(ref state.EntryTimestamp) - t0);
         }
-        var cpu = Stats.ProcessCpu() - cpu0;
+        var cost = Cost.Now() - cost0;
         state.Done = true;
-        return LatencyLine(samples, cpu, n);
+        return LatencyLine(samples, cost, n);
     }
 
     private sealed class WatchState(SemaphoreSlim signal)

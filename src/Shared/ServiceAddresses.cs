@@ -5,8 +5,8 @@ using System.Net.Sockets;
 namespace ZkDiscovery.Discovery;
 
 /// <summary>
-/// Turns a bound host into the <c>HOST:PORT</c> names of registration nodes (tree-format §5). Compiled into ZkDiscovery
-/// and ZkDiscovery.Hosting (src/Shared).
+/// Turns a bound host into the <c>HOST:PORT</c> names of registration nodes (docs/tree-format.md §5). Compiled into
+/// ZkDiscovery and ZkDiscovery.Hosting (src/Shared).
 /// </summary>
 internal static class ServiceAddresses
 {

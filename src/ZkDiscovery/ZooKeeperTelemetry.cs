@@ -7,8 +7,8 @@ namespace ZkDiscovery;
 /// only, never on the OpenTelemetry SDK; nothing is recorded unless a listener subscribes to these names.
 /// </summary>
 /// <remarks>
-/// Every source and meter is named after its assembly and carries the assembly's version. The README's telemetry
-/// section lists every span and attribute.
+/// Every source and meter is named after its assembly and carries the assembly's version. docs/telemetry.md lists
+/// every span and attribute.
 /// </remarks>
 public static class ZooKeeperTelemetry
 {

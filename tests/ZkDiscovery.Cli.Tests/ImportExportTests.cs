@@ -87,6 +87,28 @@ public sealed class ImportExportTests(ZkdFixture fixture) : ZkdTestBase(fixture)
     }
 
     [Fact]
+    public async Task Import_Trim_ReportsEveryDeletedNode_InTheDryRunsOrderAndWording()
+    {
+        Assert.Equal(0, (await ZkdAsync("import", Conn, TempFile(Tree), Root)).ExitCode);
+        await Client.CreateAsync(Root + "/app/stray");
+        await Client.CreateAsync(Root + "/app/stray/child");
+
+        var dryRun = await ZkdAsync("import", "-t", "-n", Conn, TempFile(Tree), Root);
+        Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
+        Assert.Equal([$"would delete {Root}/app/stray/child.", $"would delete {Root}/app/stray."], dryRun.Lines);
+        Assert.NotNull(await Client.ExistsAsync(Root + "/app/stray/child"));
+
+        var trimmed = await ZkdAsync("import", "-t", Conn, TempFile(Tree), Root);
+        Assert.True(trimmed.ExitCode == 0, trimmed.ToString());
+        Assert.Equal([$"delete {Root}/app/stray/child", $"delete {Root}/app/stray"], trimmed.Lines);
+        Assert.Null(await Client.ExistsAsync(Root + "/app/stray"));
+
+        var again = await ZkdAsync("import", "-t", Conn, TempFile(Tree), Root);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Empty(again.Lines);
+    }
+
+    [Fact]
     public async Task Import_WithAcl_SetsTheAclOnImportedNodes()
     {
         var import = await ZkdAsync("import", "--acl", "world:anyone:cdrwa", Conn, TempFile("/open\n"), Root);

@@ -4,6 +4,8 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ZkDiscovery.Hosting.Diagnostics;
 using ZkDiscovery.TestSupport;
 using ZkDiscovery.Nodes;
 using ZkDiscovery.Testing;
@@ -46,6 +48,29 @@ public sealed class RegistrationTests
         Assert.Equal(5, properties["weight"]!.GetValue<int>());
         Assert.True(DateTimeOffset.TryParse(properties["started"]!.GetValue<string>(), out _));
         Assert.False(string.IsNullOrEmpty(properties["application"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task AddressCandidates_ChosenOneLoggedAtInformation_RejectedOnesAtDebug()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        await using var app = await TestApps.StartAsync(cs, NewServicePath(), b => b.Logging.SetMinimumLevel(LogLevel.Debug).AddFakeLogging());
+        await TestApps.WaitRegisteredAsync(app);
+
+        var records = app.Services.GetFakeLogCollector().GetSnapshot();
+        var candidates = records.Where(r => r.Id.Id == HostingEventIds.AddressCandidate).ToList();
+        // Kestrel is bound to 127.0.0.1: that address is chosen; no advertised host is configured, so at least that
+        // candidate (and any unset POD_IP/HOST_IP) is rejected.
+        var chosen = Assert.Single(candidates, r => r.Message.Contains("chosen=True", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, chosen.Level);
+        var rejected = candidates.Where(r => r.Message.Contains("chosen=False", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(rejected);
+        Assert.All(rejected, r => Assert.Equal(LogLevel.Debug, r.Level));
+        Assert.Equal(candidates.Count, rejected.Count + 1);
+        // What an operator sees at the default level: one candidate line and the registration line per address.
+        Assert.Equal(
+            [HostingEventIds.AddressCandidate, HostingEventIds.AddressChosen],
+            records.Where(r => r.Level >= LogLevel.Information && r.Id.Id is HostingEventIds.AddressCandidate or HostingEventIds.AddressChosen).Select(r => r.Id.Id));
     }
 
     [Fact]

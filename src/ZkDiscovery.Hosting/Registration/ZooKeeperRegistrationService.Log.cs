@@ -7,9 +7,17 @@ internal sealed partial class ZooKeeperRegistrationService
 {
     private static partial class Log
     {
-        [LoggerMessage(EventId = HostingEventIds.AddressCandidate, Level = LogLevel.Information,
+        /// <summary>
+        /// One line per address candidate: the chosen one at Information (next to <see cref="Chosen"/>), the rejected
+        /// ones (no advertised host, an unset environment variable, a wildcard bind...) at Debug, so a normal start-up
+        /// shows one line per registered address and the full reasoning is one log level away.
+        /// </summary>
+        public static void Candidate(ILogger logger, string bound, AddressSource source, string host, bool chosen, string reason) =>
+            Candidate(logger, chosen ? LogLevel.Information : LogLevel.Debug, bound, source, host, chosen, reason);
+
+        [LoggerMessage(EventId = HostingEventIds.AddressCandidate,
             Message = "Address candidate for {Bound}: {Source} \"{Host}\" chosen={Chosen} ({Reason}).")]
-        public static partial void Candidate(ILogger logger, string bound, AddressSource source, string host, bool chosen, string reason);
+        private static partial void Candidate(ILogger logger, LogLevel level, string bound, AddressSource source, string host, bool chosen, string reason);
 
         [LoggerMessage(EventId = HostingEventIds.AddressChosen, Level = LogLevel.Information,
             Message = "Registering {Uri} (from {Bound}, {Source}) under {ServicePath}.")]

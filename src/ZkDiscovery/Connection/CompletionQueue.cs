@@ -4,11 +4,16 @@ namespace ZkDiscovery.Connection;
 
 /// <summary>
 /// Delivers the outcomes of a session's requests to their callers: the read loop (and every path that fails
-/// requests) adds requests whose outcome is set, and one thread-pool work item at a time publishes them in order,
-/// running each task's continuations inline. A burst of replies read from the socket at once thus costs one
-/// thread-pool dispatch instead of one per reply, which is most of a pipelining client's CPU on a small machine.
+/// requests) adds requests whose outcome is set, and one publisher at a time publishes them in order, running each
+/// task's continuations inline. The publisher is the read loop's own thread once its next socket read is posted
+/// (<see cref="PublishInline"/>: the reply reaches its caller with no thread-pool hop after the socket's), or a
+/// thread-pool work item (<see cref="Flush"/>). A burst of replies read at once costs one publisher, not one per reply.
 /// </summary>
 /// <remarks>
+/// A continuation that runs in the publisher and queues a request while others are in flight does not wake the
+/// writer itself: <see cref="TryDeferWake"/> hands the wake-up to the publisher, which gives it once after its batch,
+/// so the requests queued by a whole batch go out in one write and cost no thread-pool item of their own.
+/// 
 /// Continuations run one at a time in reply order, so one that blocks would hold up the ones after it, including
 /// one it may be waiting for (<c>await a; b.Wait();</c> with both replies in the same read). A watchdog guards
 /// against that: while work is queued, it checks every <see cref="DefaultStallThreshold"/> (5 ms) that publishing moved on, and
@@ -21,6 +26,9 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
     /// <summary>How long publishing may stand still, by default, before the watchdog publishes the queued requests itself.</summary>
     public static readonly TimeSpan DefaultStallThreshold = TimeSpan.FromMilliseconds(5);
 
+    [ThreadStatic]
+    private static CompletionQueue? t_publishing;
+
     private readonly ConcurrentQueue<IRequest> _queue = new();
     private readonly object _watchdogLock = new();
     private readonly ITimer _watchdog;
@@ -29,6 +37,8 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
     private long _published;
     private long _publishedAtLastCheck = -1;
     private bool _watchdogArmed;
+    private WriterSignal? _deferredWake;
+    private ICompletionPublisherOwner? _stalledOwner;
 
     /// <param name="stallThreshold">How long publishing may stand still before the watchdog steps in; infinite turns the watchdog off (tests only).</param>
     public CompletionQueue(TimeSpan? stallThreshold = null)
@@ -72,18 +82,73 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
         }
     }
 
-    void IThreadPoolWorkItem.Execute()
+    /// <summary>
+    /// Publishes the queued requests on the calling thread, unless another publisher is at work (which then publishes
+    /// them). Called by the read loop after it posted its next socket read, so that the loop goes on elsewhere when
+    /// more data arrives while the continuations run here.
+    /// </summary>
+    /// <param name="owner">
+    /// The loop that publishes on its own thread and cannot go on until this returns (the connection's reader
+    /// thread), told when publishing stalls; null when the caller's loop goes on elsewhere meanwhile.
+    /// </param>
+    public void PublishInline(ICompletionPublisherOwner? owner)
     {
-        ArmWatchdog();
-        while (true)
+        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
-            Drain();
-            Volatile.Write(ref _scheduled, 0);
-            // A request added after the last dequeue but before the flag was cleared found the publisher scheduled.
-            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+            Volatile.Write(ref _stalledOwner, owner);
+            try
             {
-                return;
+                Publish();
             }
+            finally
+            {
+                Volatile.Write(ref _stalledOwner, null);
+            }
+        }
+    }
+
+    /// <summary>True when no request waits to be published.</summary>
+    public bool IsEmpty => _queue.IsEmpty;
+
+    /// <summary>
+    /// When the calling code runs in this queue's publisher, takes over waking <paramref name="signal"/>: the
+    /// publisher sets it once its current batch is published (or the watchdog does, if a continuation stalls).
+    /// False when called from anywhere else: the caller must wake the writer itself.
+    /// </summary>
+    public bool TryDeferWake(WriterSignal signal)
+    {
+        if (!ReferenceEquals(t_publishing, this))
+        {
+            return false;
+        }
+        Volatile.Write(ref _deferredWake, signal);
+        return true;
+    }
+
+    void IThreadPoolWorkItem.Execute() => Publish();
+
+    private void Publish()
+    {
+        var outer = t_publishing;
+        t_publishing = this;
+        try
+        {
+            ArmWatchdog();
+            while (true)
+            {
+                Drain();
+                WakeDeferred();
+                Volatile.Write(ref _scheduled, 0);
+                // A request added after the last dequeue but before the flag was cleared found the publisher scheduled.
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            t_publishing = outer;
         }
     }
 
@@ -94,6 +159,12 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
             Interlocked.Increment(ref _published);
             request.Publish();
         }
+    }
+
+    private void WakeDeferred()
+    {
+        // The writer's continuation runs inline here: it writes what the batch queued, then waits again.
+        Interlocked.Exchange(ref _deferredWake, null)?.Set();
     }
 
     private void ArmWatchdog()
@@ -113,7 +184,7 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
     {
         lock (_watchdogLock)
         {
-            if (Volatile.Read(ref _scheduled) == 0 && _queue.IsEmpty)
+            if (Volatile.Read(ref _scheduled) == 0 && _queue.IsEmpty && Volatile.Read(ref _deferredWake) is null)
             {
                 // Idle: nothing to guard until the publisher is scheduled again (it re-arms under this lock).
                 _watchdogArmed = false;
@@ -121,14 +192,29 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
                 return;
             }
             var published = Interlocked.Read(ref _published);
-            var stalled = published == _publishedAtLastCheck && !_queue.IsEmpty;
+            var stalled = published == _publishedAtLastCheck
+                && (!_queue.IsEmpty || Volatile.Read(ref _deferredWake) is not null || Volatile.Read(ref _stalledOwner) is not null);
             _publishedAtLastCheck = published;
             if (!stalled)
             {
                 return;
             }
         }
-        // A continuation has been running for a whole check interval and requests wait behind it: publish them here.
+        // A continuation has been running for a whole check interval and requests wait behind it, or requests it
+        // queued wait for the writer's wake-up at the end of the batch: publish and wake here.
+        // A loop that publishes on its own thread hands its other work (reading) over to another thread.
+        Interlocked.Exchange(ref _stalledOwner, null)?.OnPublisherStalled();
+        if (Interlocked.Exchange(ref _deferredWake, null) is { } wake)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(wake, preferLocal: false);
+        }
         Drain();
     }
+}
+
+/// <summary>A loop that publishes a <see cref="CompletionQueue"/> on its own thread and must not be held up by a continuation.</summary>
+internal interface ICompletionPublisherOwner
+{
+    /// <summary>Publishing on the owner's thread made no progress for a watchdog interval: move the owner's other work elsewhere.</summary>
+    void OnPublisherStalled();
 }

@@ -184,8 +184,12 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             if (_current is { HasRequestsInFlight: true })
             {
                 // Replies are on their way, and their completions will queue more requests: let the writer run a
-                // moment later on the pool, so that it finds them together and sends them in one write.
-                ThreadPool.UnsafeQueueUserWorkItem(_writerSignal, preferLocal: true);
+                // moment later, so that it finds them together and sends them in one write. Inside the publisher
+                // that is after its batch; elsewhere on the pool.
+                if (!_completions.TryDeferWake(_writerSignal))
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(_writerSignal, preferLocal: true);
+                }
             }
             else
             {
@@ -434,7 +438,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             Log.Connecting(_logger, host, _sessionId);
             try
             {
-                connection = await ZooKeeperConnection.OpenAsync(this, host, request, ConnectTimeout(), _options.MaxFrameSize, _tls, token).ConfigureAwait(false);
+                connection = await ZooKeeperConnection.OpenAsync(this, host, request, ConnectTimeout(), _options.MaxFrameSize, _tls, readerThread: _options.Sasl is not { IsEnabled: true }, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {

@@ -53,8 +53,16 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
     /// Opens a TCP connection to <paramref name="host"/>, runs the TLS handshake when <paramref name="tls"/> is given,
     /// and performs the ZooKeeper handshake, all within <paramref name="timeout"/>.
     /// </summary>
-    public static async Task<ZooKeeperConnection> OpenAsync(SessionDriver driver, ZooKeeperHost host, ConnectRequest request, TimeSpan timeout, int maxFrameSize, TlsConnector? tls, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With <c>readerThread</c> (false when the session authenticates with SASL, whose exchange runs asynchronously on
+    /// the new connection), a plain TCP connection opens and then reads on a thread of its own: see the read side.
+    /// </remarks>
+    public static async Task<ZooKeeperConnection> OpenAsync(SessionDriver driver, ZooKeeperHost host, ConnectRequest request, TimeSpan timeout, int maxFrameSize, TlsConnector? tls, bool readerThread, CancellationToken cancellationToken)
     {
+        if (tls is null && readerThread && TryReserveReaderThread())
+        {
+            return await OpenOnReaderThreadAsync(driver, host, request, timeout, maxFrameSize, cancellationToken).ConfigureAwait(false);
+        }
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         Socket? socket = null;
@@ -101,21 +109,19 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         }
     }
 
-    private static async Task<Socket> ConnectSocketAsync(ZooKeeperHost host, CancellationToken cancellationToken)
+    private static async Task<IPAddress[]> ResolveAsync(ZooKeeperHost host, CancellationToken cancellationToken)
     {
-        IPAddress[] addresses;
         if (IPAddress.TryParse(host.Host, out var literal))
         {
-            addresses = [literal];
+            return [literal];
         }
-        else
-        {
-            addresses = await Dns.GetHostAddressesAsync(host.Host, cancellationToken).ConfigureAwait(false);
-            if (addresses.Length == 0)
-            {
-                throw new SocketException((int)SocketError.HostNotFound);
-            }
-        }
+        var addresses = await Dns.GetHostAddressesAsync(host.Host, cancellationToken).ConfigureAwait(false);
+        return addresses.Length > 0 ? addresses : throw new SocketException((int)SocketError.HostNotFound);
+    }
+
+    private static async Task<Socket> ConnectSocketAsync(ZooKeeperHost host, CancellationToken cancellationToken)
+    {
+        var addresses = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
         Exception? last = null;
         foreach (var address in addresses)
         {
@@ -150,14 +156,25 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         }
         var header = new byte[4];
         await _stream.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+        var body = new byte[HandshakeReplyLength(header)];
+        await _stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        AcceptHandshakeReply(body);
+    }
+
+    private int HandshakeReplyLength(ReadOnlySpan<byte> header)
+    {
         var length = BinaryPrimitives.ReadInt32BigEndian(header);
         if (length is < 0 or > 1024)
         {
             throw new ZooKeeperProtocolException($"Invalid handshake reply from {Host}: frame length {length}. Is this a ZooKeeper server?");
         }
-        var body = new byte[length];
-        await _stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        return length;
+    }
+
+    private void AcceptHandshakeReply(byte[] body)
+    {
         var reader = new JuteReader(body);
+        var length = body.Length;
         if (length == ReplyHeader.Size)
         {
             // Not a ConnectResponse but an error reply: the server refused to create the session, e.g. a read-only
@@ -270,7 +287,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
     public async Task<Exception> RunAsync(IReadOnlyList<IRequest> preamble, TimeSpan readTimeout)
     {
         var token = _cts.Token;
-        var reader = Task.Run(() => ReadLoopAsync(token), CancellationToken.None);
+        var reader = StartReader(token);
         var writer = Task.Run(() => WriteLoopAsync(preamble, token), CancellationToken.None);
         var heartbeat = HeartbeatLoopAsync(readTimeout, token);
         var reason = await _broken.Task.ConfigureAwait(false);
@@ -293,7 +310,20 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
+        try
+        {
+            // Wakes the reader thread's poll at once (closing the socket alone need not).
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
         _socket.Dispose();
+        // A reader thread that waits for RunAsync ends now.
+        _startReading?.Set();
         _driver.OnConnectionBroken(this, reason);
         _driver.WakeWriter();
         _broken.TrySetResult(reason);
@@ -383,7 +413,14 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
                 }
                 if (writer.Length > 0)
                 {
-                    await _stream.WriteAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    if (_startReading is null)
+                    {
+                        await _stream.WriteAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await SendAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    }
                     Volatile.Write(ref _lastSendTimestamp, Stopwatch.GetTimestamp());
                     writer.Reset();
                 }
@@ -438,131 +475,6 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         {
             // Auth replies carry xid -4 and come back in the order the packets were sent.
             _pendingAuth.Enqueue(request);
-        }
-    }
-
-    private async Task ReadLoopAsync(CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        var start = 0;
-        var end = 0;
-        try
-        {
-            while (true)
-            {
-                while (end - start >= 4)
-                {
-                    var length = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(start));
-                    if (length < ReplyHeader.Size || length > _maxFrameSize)
-                    {
-                        throw new ZooKeeperProtocolException($"Invalid frame length {length} from ZooKeeper server {Host} (limit {_maxFrameSize} bytes).");
-                    }
-                    if (end - start - 4 < length)
-                    {
-                        if (buffer.Length < length + 4)
-                        {
-                            // Ownership: the old buffer goes back to the pool once its bytes are copied.
-                            var larger = ArrayPool<byte>.Shared.Rent(length + 4);
-                            buffer.AsSpan(start, end - start).CopyTo(larger);
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            buffer = larger;
-                            end -= start;
-                            start = 0;
-                        }
-                        break;
-                    }
-                    ProcessFrame(buffer.AsSpan(start + 4, length));
-                    start += 4 + length;
-                }
-                // Everything read so far is handled: hand its replies to their callers in one go before waiting.
-                _driver.Completions.Flush();
-                if (start == end)
-                {
-                    start = end = 0;
-                }
-                else if (start > 0 && buffer.Length - end < 4096)
-                {
-                    buffer.AsSpan(start, end - start).CopyTo(buffer);
-                    end -= start;
-                    start = 0;
-                }
-                var read = await _stream.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    throw new ConnectionLossException(null, $"ZooKeeper server {Host} closed the connection.");
-                }
-                end += read;
-                Volatile.Write(ref _lastReceiveTimestamp, Stopwatch.GetTimestamp());
-            }
-        }
-        catch (Exception e)
-        {
-            _driver.Completions.Flush();
-            if (e is ZooKeeperProtocolException)
-            {
-                _driver.OnProtocolError(this, e);
-            }
-            Break(e is OperationCanceledException ? new ConnectionLossException(null, "The connection was closed.") : e);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private void ProcessFrame(ReadOnlySpan<byte> frame)
-    {
-        var reader = new JuteReader(frame);
-        var header = ReplyHeader.Read(ref reader);
-        switch (header.Xid)
-        {
-            case Xids.Notification:
-                var e = WatcherEventRecord.Read(ref reader);
-                _driver.OnNotification(e);
-                return;
-            case Xids.Ping:
-                return;
-            case Xids.Auth:
-                _pendingAuth.TryDequeue(out var auth);
-                if (header.Err != 0)
-                {
-                    auth?.Fail(new AuthFailedException(null, $"ZooKeeper server {Host} rejected the credentials ({(ZooKeeperErrorCode)header.Err})."));
-                    SessionDriver.OnAuthFailed(this, (ZooKeeperErrorCode)header.Err);
-                }
-                else if (auth is not null)
-                {
-                    auth.Complete(header, ref reader, _driver.Context);
-                    _driver.Completions.Add(auth);
-                }
-                return;
-            default:
-                break;
-        }
-        if (!_pending.TryDequeue(out var request))
-        {
-            throw new ZooKeeperProtocolException($"ZooKeeper server {Host} sent a reply with xid {header.Xid} but no request is outstanding.");
-        }
-        if (request.Xid != header.Xid)
-        {
-            var outOfOrder = new ZooKeeperProtocolException($"ZooKeeper server {Host} sent a reply out of order: expected xid {request.Xid}, got {header.Xid}.");
-            // Break first, so that requests queued from here on wait for the next connection.
-            Break(outOfOrder);
-            request.Fail(new ConnectionLossException(request.Path, $"Reply out of order: expected xid {request.Xid}, got {header.Xid}.", outOfOrder));
-            throw outOfOrder;
-        }
-        if (header.Zxid > 0)
-        {
-            _driver.ObserveZxid(header.Zxid);
-        }
-        try
-        {
-            _driver.OnReply(request, header, ref reader);
-        }
-        catch (ZooKeeperProtocolException corrupt)
-        {
-            Break(corrupt);
-            request.Fail(corrupt);
-            throw;
         }
     }
 }

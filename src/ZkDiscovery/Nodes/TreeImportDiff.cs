@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace ZkDiscovery.Nodes;
 
-/// <summary>The report lines import writes for an existing node whose properties change (tree-format.md §4 Import).</summary>
+/// <summary>The report lines import writes for an existing node whose properties change (docs/tree-format.md §4, Import report).</summary>
 internal static class TreeImportDiff
 {
     /// <summary>

@@ -42,7 +42,7 @@ public sealed partial class ZooKeeperNodes
             throw new ArgumentException("The root cannot be deleted.", nameof(path));
         }
         var report = new List<string>();
-        await DeleteCoreAsync(path, dryRun, force, ignoreIfEphemeral: false, report, cancellationToken).ConfigureAwait(false);
+        await DeleteCoreAsync(path, dryRun, force, ignoreIfEphemeral: false, reportDeleted: false, report, cancellationToken).ConfigureAwait(false);
         return report;
     }
 
@@ -66,7 +66,7 @@ public sealed partial class ZooKeeperNodes
     }
 
     /// <summary>
-    /// Exports the subtree at <paramref name="path"/> as tree text (tree-format.md §4 Export): two spaces per level;
+    /// Exports the subtree at <paramref name="path"/> as tree text (docs/tree-format.md §4, Export): two spaces per level;
     /// per node <c>/name : TYPE</c>, plain properties sorted by name, property links, symbolic links, then children
     /// sorted by name. Exporting the root writes its children as top-level nodes without <c>/zookeeper</c>, unless
     /// <paramref name="name"/> is given, which then names the root.
@@ -89,7 +89,7 @@ public sealed partial class ZooKeeperNodes
     }
 
     /// <summary>
-    /// Imports tree text below <paramref name="path"/> (tree-format.md §4 Import). See
+    /// Imports tree text below <paramref name="path"/> (docs/tree-format.md §4, Import). See
     /// <see cref="ImportAsync(TreeNode, string, bool?, bool, IReadOnlyList{ZooKeeperAcl}?, CancellationToken)"/>.
     /// </summary>
     /// <param name="text">The tree text.</param>
@@ -128,9 +128,12 @@ public sealed partial class ZooKeeperNodes
     /// <c>PATH add property N = V</c>, <c>PATH remove property N = V</c>, <c>PATH N change from OLD to NEW</c> (values as
     /// compact JSON; property links are properties named <c>N =&gt;</c>), <c>PATH add link N T</c>,
     /// <c>PATH remove link N T</c>, <c>PATH N link change from OLD to NEW</c>; then for its extra children
-    /// <c>extra path not trimmed: PATH</c> or the lines of <see cref="DeleteRecursiveAsync"/> (<c>would delete PATH.</c>,
-    /// <c>wouldn't delete PATH because it's ephemeral.</c> in a dry run). A real run reports the same lines for what it
-    /// applied. Each node is applied on its own (create with data and ACL; or a version-checked data write, then the ACL),
+    /// <c>extra path not trimmed: PATH</c> (<paramref name="trim"/> null) or, when trimming, one line per node deleted,
+    /// children first: <c>would delete PATH.</c> in a dry run, <c>delete PATH</c> in a real run. An extra node that is
+    /// itself ephemeral is kept silently; ephemeral nodes below one are kept and reported as by
+    /// <see cref="DeleteRecursiveAsync"/> (<c>wouldn't delete PATH because it's ephemeral.</c> in a dry run,
+    /// <c>Not deleting PATH because it's ephemeral.</c>, then <c>PATH not deleted due to ephemeral descendent.</c> for
+    /// each ancestor kept). A real run reports the same lines for what it applied. Each node is applied on its own (create with data and ACL; or a version-checked data write, then the ACL),
     /// so a failure leaves the nodes before it applied.
     /// </remarks>
     /// <param name="tree">The tree; its own name and properties are ignored.</param>
@@ -198,8 +201,12 @@ public sealed partial class ZooKeeperNodes
         }
     }
 
-    /// <summary>Deletes a subtree; returns true when the node was kept because it is or holds an ephemeral node.</summary>
-    private async Task<bool> DeleteCoreAsync(string path, bool dryRun, bool force, bool ignoreIfEphemeral, List<string> report, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes a subtree; returns true when the node was kept because it is or holds an ephemeral node. With
+    /// <paramref name="reportDeleted"/> (import's trim) each node deleted is reported as <c>delete PATH</c>, the applied
+    /// counterpart of the dry run's <c>would delete PATH.</c>.
+    /// </summary>
+    private async Task<bool> DeleteCoreAsync(string path, bool dryRun, bool force, bool ignoreIfEphemeral, bool reportDeleted, List<string> report, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         ChildrenResult children;
@@ -214,7 +221,7 @@ public sealed partial class ZooKeeperNodes
         var ephemeralDescendant = false;
         foreach (var name in children.Children.Order(StringComparer.Ordinal))
         {
-            ephemeralDescendant |= await DeleteCoreAsync(ZooKeeperPath.Combine(path, name), dryRun, force, false, report, cancellationToken).ConfigureAwait(false);
+            ephemeralDescendant |= await DeleteCoreAsync(ZooKeeperPath.Combine(path, name), dryRun, force, false, reportDeleted, report, cancellationToken).ConfigureAwait(false);
         }
         if (ephemeralDescendant)
         {
@@ -240,10 +247,14 @@ public sealed partial class ZooKeeperNodes
             try
             {
                 await _client.DeleteAsync(path, -1, cancellationToken).ConfigureAwait(false);
+                if (reportDeleted)
+                {
+                    report.Add($"delete {path}");
+                }
             }
             catch (NoNodeException)
             {
-                // Gone meanwhile: that is what was asked.
+                // Gone meanwhile: that is what was asked (and not this import's doing, so not reported).
             }
         }
         return keep;
@@ -370,7 +381,7 @@ public sealed partial class ZooKeeperNodes
                 var lines = new List<string>();
                 try
                 {
-                    await owner.DeleteCoreAsync(extra, dryRun, force: false, ignoreIfEphemeral: true, lines, cancellationToken).ConfigureAwait(false);
+                    await owner.DeleteCoreAsync(extra, dryRun, force: false, ignoreIfEphemeral: true, reportDeleted: true, lines, cancellationToken).ConfigureAwait(false);
                 }
                 catch (ZooKeeperException ex)
                 {

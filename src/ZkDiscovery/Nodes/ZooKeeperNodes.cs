@@ -39,7 +39,7 @@ public sealed partial class ZooKeeperNodes
     /// <summary>The client this layer uses.</summary>
     public ZooKeeperClient Client => _client;
 
-    /// <summary>Resolves symbolic links in <paramref name="path"/> to the real path of an existing node (tree-format.md §2).</summary>
+    /// <summary>Resolves symbolic links in <paramref name="path"/> to the real path of an existing node (docs/tree-format.md §2).</summary>
     /// <param name="path">An absolute path; may contain <c>.</c>, <c>..</c> and links.</param>
     /// <param name="cancellationToken">Abandons the reads.</param>
     /// <returns>The real path.</returns>

@@ -5,7 +5,7 @@ namespace ZkDiscovery.IntegrationTests.Nodes;
 
 public class TreeImportExportTests : NodesTestBase
 {
-    /// <summary>The tree of tree-format.md §4, with absolute links pointing inside this test's root.</summary>
+    /// <summary>The example tree of docs/tree-format.md §4, with absolute links pointing inside this test's root.</summary>
     private string ExampleText => $"""
         /lb : ipvs
           /pools
@@ -184,6 +184,8 @@ public class TreeImportExportTests : NodesTestBase
             dry);
         Assert.Equal(
             [
+                $"delete {Root}/cms/databases/old/tables",
+                $"delete {Root}/cms/databases/old",
                 $"Not deleting {Root}/cms/databases/main/providers/x/eph because it's ephemeral.",
                 $"{Root}/cms/databases/main/providers/x not deleted due to ephemeral descendent.",
                 $"{Root}/cms/databases/main/providers not deleted due to ephemeral descendent.",
