@@ -1,9 +1,8 @@
 namespace ZkDiscovery.Connection;
 
 /// <summary>
-/// Starts the long-lived loops of the client and of the layers on it. Compiled into ZkDiscovery,
-/// ZkDiscovery.Configuration and ZkDiscovery.Hosting (each keeps its own internal copy: the core's internals are not
-/// visible to the others).
+/// Starts the long-lived loops of the client and of the layers on it. Compiled into ZkDiscovery and
+/// ZkDiscovery.Hosting (each keeps its own internal copy); ZkDiscovery.Configuration uses the core's (InternalsVisibleTo).
 /// </summary>
 internal static class BackgroundLoop
 {

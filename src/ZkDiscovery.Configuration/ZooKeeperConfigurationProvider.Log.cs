@@ -58,6 +58,9 @@ public sealed partial class ZooKeeperConfigurationProvider
         [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.LoadExceptionHandlerFailed, Level = LogLevel.Error, Message = "The OnLoadException callback of ZooKeeper configuration path {Path} threw.")]
         public static partial void LoadExceptionHandlerFailed(ILogger logger, string path, Exception exception);
 
+        [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.ReloadRetrying, Level = LogLevel.Error, Message = "Reloading configuration from ZooKeeper path {Path} failed; reading again in {RetryDelay}.")]
+        public static partial void ReloadRetrying(ILogger logger, string path, TimeSpan retryDelay, Exception exception);
+
         [LoggerMessage(EventId = ZooKeeperConfigurationEventIds.ReloadLoopFailed, Level = LogLevel.Error, Message = "Reloading configuration from ZooKeeper path {Path} failed; reading again on the next change or connection.")]
         public static partial void LoopFailed(ILogger logger, string path, Exception exception);
     }

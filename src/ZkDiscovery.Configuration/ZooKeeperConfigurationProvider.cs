@@ -43,13 +43,12 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     private readonly TimeProvider _time;
     private readonly Action<WatchedEvent> _watcher;
     private readonly EventHandler<ConnectionStateChangedEventArgs> _stateHandler;
-    private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly SemaphoreSlim _readLock = new(1, 1);
-    private readonly CancellationTokenSource _stop = new();
+    // Reads again on every signal (watch events, reconnects), after the reload delay.
+    private readonly CoalescingLoop _loop;
     private ZooKeeperClientPool.Lease? _lease;
     private IConfigurationReader? _reader;
     private HashSet<string> _watched = new(StringComparer.Ordinal);
-    private Task _loop = Task.CompletedTask;
     private int _changes;
     private int _connectionLosses;
     private int _discarded;
@@ -76,6 +75,17 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         _watcher = OnWatch;
         _stateHandler = OnStateChanged;
         Data = ConfigurationKeyMapper.CreateData();
+        var delay = source.ReloadDelay > TimeSpan.Zero ? source.ReloadDelay : TimeSpan.Zero;
+        _loop = new CoalescingLoop(
+            StepAsync,
+            (ex, retryDelay) =>
+            {
+                _readPending = true;
+                Log.ReloadRetrying(_logger, Path, retryDelay, ex);
+            },
+            debounce: delay,
+            maxDebounce: delay * 10,
+            time: _time);
     }
 
     /// <summary>The ZooKeeper path this provider reads (normalised).</summary>
@@ -118,7 +128,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         if (IsConnected)
         {
             // The root raises its own change token after Load: no OnReload here.
-            _ = Task.Run(async () => await ReadAndApplyAsync(_stop.Token).ConfigureAwait(false))
+            _ = Task.Run(async () => await ReadAndApplyAsync(_loop.Stopping).ConfigureAwait(false))
                 .Wait(_source.StartupTimeout);
         }
     }
@@ -130,7 +140,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         {
             return;
         }
-        _stop.Cancel();
+        _loop.Stop();
         if (_tracked)
         {
             ZooKeeperConfigurationMetrics.Untrack(this);
@@ -141,7 +151,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             // From a reload callback the loop is our caller: it ends on its own once the callback returns.
             if (Volatile.Read(ref _reloadingThread) != Environment.CurrentManagedThreadId)
             {
-                _loop.Wait(TimeSpan.FromSeconds(5));
+                _loop.Completion.Wait(TimeSpan.FromSeconds(5));
             }
             var watched = _watched;
             _ = Task.Run(() => RemoveWatchesAsync(watched)).Wait(TimeSpan.FromSeconds(5));
@@ -298,7 +308,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             }
             try
             {
-                await client.WaitUntilConnectedAsync(remaining, _stop.Token).ConfigureAwait(false);
+                await client.WaitUntilConnectedAsync(remaining, _loop.Stopping).ConfigureAwait(false);
             }
             catch (ZooKeeperException ex)
             {
@@ -306,7 +316,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
                 break;
             }
             using var timeoutSource = new CancellationTokenSource(timeout - _time.GetElapsedTime(started) is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, _stop.Token);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, _loop.Stopping);
             var session = client.SessionId;
             var losses = Volatile.Read(ref _connectionLosses);
             ConfigurationReadResult result;
@@ -336,7 +346,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     private void StartLoop()
     {
         // The loop outlives the call that built the configuration: it must not carry that call's AsyncLocals.
-        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
+        _loop.Start();
     }
 
     private void OnWatch(WatchedEvent e)
@@ -371,84 +381,33 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     private void Signal()
     {
         Interlocked.Increment(ref _changes);
-        try
-        {
-            if (_signal.CurrentCount == 0)
-            {
-                _signal.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
+        _loop.Signal();
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass of the loop, after the reload delay: reads the tree and applies it when connected, and otherwise notes
+    /// that a read is owed (the next Connected state signals).
+    /// </summary>
+    private async Task StepAsync(CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        if (!IsConnected)
         {
-            try
+            _readPending = true;
+            if (IsConnected)
             {
-                await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
-                await CoalesceAsync(cancellationToken).ConfigureAwait(false);
-                if (!IsConnected)
-                {
-                    // Read when connected again (OnStateChanged signals).
-                    _readPending = true;
-                    if (IsConnected)
-                    {
-                        Signal();
-                    }
-                    continue;
-                }
-                var (changed, failure, deleted) = await ReadAndApplyAsync(cancellationToken).ConfigureAwait(false);
-                if (failure is not null)
-                {
-                    ReportFailure(failure, deleted);
-                }
-                if (changed)
-                {
-                    RaiseReload();
-                }
+                Signal();
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested || Volatile.Read(ref _disposed) != 0)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // The loop must survive anything, or the configuration stops following ZooKeeper.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.LoopFailed(_logger, Path, ex);
-                _readPending = true;
-            }
+            return;
         }
-    }
-
-    /// <summary>Waits <see cref="ZooKeeperConfigurationSource.ReloadDelay"/> after the last change, up to ten delays in all.</summary>
-    private async Task CoalesceAsync(CancellationToken cancellationToken)
-    {
-        var delay = _source.ReloadDelay;
-        if (delay > TimeSpan.Zero)
+        var (changed, failure, deleted) = await ReadAndApplyAsync(cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
         {
-            var started = _time.GetTimestamp();
-            while (true)
-            {
-                var seen = Volatile.Read(ref _changes);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                if (Volatile.Read(ref _changes) == seen || _time.GetElapsedTime(started) >= delay * 10)
-                {
-                    break;
-                }
-            }
+            ReportFailure(failure, deleted);
         }
-        // Changes so far are covered by the read to come.
-        _signal.Wait(0, CancellationToken.None);
+        if (changed)
+        {
+            RaiseReload();
+        }
     }
 
     /// <summary>Reads the tree once and applies a good result; returns whether the data changed and any failure to report.</summary>

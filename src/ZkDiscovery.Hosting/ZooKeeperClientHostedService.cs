@@ -31,13 +31,4 @@ internal sealed partial class ZooKeeperClientHostedService(ZooKeeperClient clien
         Log.Stopping(logger);
         await client.DisposeAsync().ConfigureAwait(false);
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = HostingEventIds.ClientStarting, Level = LogLevel.Debug, Message = "Starting the ZooKeeper client in the background.")]
-        public static partial void Starting(ILogger logger);
-
-        [LoggerMessage(EventId = HostingEventIds.ClientStopping, Level = LogLevel.Debug, Message = "Host stopped: closing the ZooKeeper session.")]
-        public static partial void Stopping(ILogger logger);
-    }
 }

@@ -14,7 +14,7 @@ namespace ZkDiscovery;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The client connects in the background once <see cref="Start"/>, <see cref="ConnectAsync(CancellationToken)"/> or any
+/// The client connects in the background once <see cref="Start"/>, <see cref="ConnectAsync(ZooKeeperClientOptions, ILoggerFactory?, TimeSpan?, CancellationToken)"/> or any
 /// operation is called. When the connection drops, requests in flight fail with <see cref="ConnectionLossException"/>
 /// (reads are retried, see <see cref="ZooKeeperRetryOptions"/>), the state becomes <see cref="ConnectionState.Suspended"/>
 /// and the client reconnects to the next server with the same session; watches are re-armed there. When the server
@@ -45,7 +45,10 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     {
     }
 
-    /// <summary>Creates a client. It connects when <see cref="Start"/>, <see cref="ConnectAsync(CancellationToken)"/> or an operation is called.</summary>
+    /// <summary>
+    /// Creates a client. It connects when <see cref="Start"/> or an operation is called; the other way to connect is
+    /// <see cref="ConnectAsync(ZooKeeperClientOptions, ILoggerFactory?, TimeSpan?, CancellationToken)"/>, which also waits.
+    /// </summary>
     /// <param name="options">The settings; read once, here.</param>
     /// <param name="loggerFactory">Where to log; nothing is logged when null.</param>
     /// <param name="timeProvider">The clock for timers; <see cref="TimeProvider.System"/> when null.</param>
@@ -142,11 +145,6 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _driver.ThrowIfTerminal(null);
         _driver.Start();
     }
-
-    /// <summary>Starts the client if needed and waits until it is connected (30 seconds at most).</summary>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <exception cref="ConnectionLossException">No server could be reached within 30 seconds.</exception>
-    public Task ConnectAsync(CancellationToken cancellationToken = default) => WaitUntilConnectedAsync(TimeSpan.FromSeconds(30), cancellationToken);
 
     /// <summary>Starts the client if needed and waits until it is connected (or connected read-only).</summary>
     /// <param name="timeout">How long to wait.</param>
@@ -657,11 +655,5 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
                 UseJitter = true,
             })
             .Build();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = ZooKeeperEventIds.RetryingRequest, Level = LogLevel.Debug, Message = "Retrying the request for {Path} after {Code}.")]
-        public static partial void Retrying(ILogger logger, string? path, ZooKeeperErrorCode code);
     }
 }

@@ -1,4 +1,4 @@
-namespace ZkDiscovery.IntegrationTests.Chaos;
+namespace ZkDiscovery.TestSupport;
 
 /// <summary>Counts this process's open sockets (entries of <c>/proc/self/fd</c> linking to <c>socket:[...]</c>).</summary>
 /// <remarks>Compiled into the integration tests, the hosting tests and the bench (the soak engine).</remarks>

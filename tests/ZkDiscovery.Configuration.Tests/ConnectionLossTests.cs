@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
-using ZkDiscovery.IntegrationTests.Chaos;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Configuration.Tests;
 

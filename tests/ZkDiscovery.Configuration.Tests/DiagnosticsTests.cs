@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZkDiscovery.Configuration.Internal;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Configuration.Tests;
 

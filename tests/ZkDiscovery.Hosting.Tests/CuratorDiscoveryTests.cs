@@ -10,7 +10,6 @@ using Microsoft.Extensions.ServiceDiscovery;
 using Xunit.Abstractions;
 using ZkDiscovery.Hosting.Discovery;
 using ZkDiscovery.Hosting.Registration;
-using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Hosting.Tests;

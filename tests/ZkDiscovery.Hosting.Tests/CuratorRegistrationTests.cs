@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 using ZkDiscovery.Discovery;
 using ZkDiscovery.Hosting.Registration;
-using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Hosting.Tests;

@@ -1,8 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using ZkDiscovery.Hosting.Discovery;
-using ZkDiscovery.IntegrationTests.Chaos;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 using ZkDiscovery.Testing;
 
 namespace ZkDiscovery.Hosting.Tests;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Hosting.Tests;

@@ -1,5 +1,5 @@
 using Xunit.Abstractions;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 using ZkDiscovery.Soak;
 
 namespace ZkDiscovery.Hosting.Tests;

@@ -15,7 +15,7 @@ using Microsoft.Extensions.ServiceDiscovery;
 using Xunit.Abstractions;
 using Yarp.ReverseProxy.Configuration;
 using ZkDiscovery.Hosting.Discovery;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Hosting.Tests;
 

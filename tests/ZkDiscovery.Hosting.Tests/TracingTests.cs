@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Hosting.Tests;
 

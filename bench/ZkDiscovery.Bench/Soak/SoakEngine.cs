@@ -9,7 +9,7 @@ using Microsoft.Extensions.Primitives;
 using ZkDiscovery.Configuration;
 using ZkDiscovery.Hosting.Diagnostics;
 using ZkDiscovery.Hosting.Discovery;
-using ZkDiscovery.IntegrationTests.Chaos;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Soak;
 

@@ -18,6 +18,7 @@ internal static class ZooKeeperConfigurationEventIds
     public const int ReadInterrupted = 6009;
     public const int LoadExceptionHandlerFailed = 6010;
     public const int ReloadLoopFailed = 6011;
+    public const int ReloadRetrying = 6012;
 
     // 6020-6029: what a user must see without wiring (issue 21).
     public const int NodeDeleted = 6020;

@@ -69,10 +69,4 @@ internal sealed partial class ZooKeeperConfigurationHostedService(IConfiguration
             Log.Attached(_logger, providers.Count);
         }
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = HostingEventIds.ConfigurationLoggingAttached, Level = LogLevel.Debug, Message = "The host's logging is attached to {Count} ZooKeeper configuration providers.")]
-        public static partial void Attached(ILogger logger, int count);
-    }
 }

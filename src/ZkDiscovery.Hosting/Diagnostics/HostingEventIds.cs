@@ -21,6 +21,7 @@ internal static class HostingEventIds
     public const int ReconcileFailed = 5111;
     public const int NoServer = 5112;
     public const int MarkedOutOfService = 5113;
+    public const int RegistrationLoopFailed = 5114;
 
     // 5200-5299: discovery.
     public const int DiscoveryStarted = 5200;
@@ -37,6 +38,7 @@ internal static class HostingEventIds
     public const int DiscoveryNotInZooKeeper = 5211;
     public const int DiscoveryTreeMode = 5212;
     public const int DiscoveryInstanceNotUp = 5213;
+    public const int DiscoveryLoopFailed = 5214;
 
     // 5300-5349: the client in the host.
     public const int ClientStarting = 5300;

@@ -46,40 +46,37 @@ internal sealed partial class ServiceEndpointWatcher
 
     /// <summary>
     /// Adds the recursive watch and decides the mode: true for tree mode; false when the server has no persistent watches
-    /// (before 3.6) or the path goes through a symbolic link, for the children watch.
+    /// (before 3.6) or the path goes through a symbolic link, for the children watch; null when it cannot tell yet (not
+    /// connected: the next state change signals another try).
     /// </summary>
-    private async Task<bool> TryStartTreeAsync(CancellationToken cancellationToken)
+    private async Task<bool?> TryStartTreeAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
+            // Rewatch and resync flags raised before this point are covered by what follows.
+            Volatile.Write(ref _rewatch, 0);
+            await _client.AddWatchAsync(ServicePath, _treeWatcher, AddWatchMode.PersistentRecursive, cancellationToken).ConfigureAwait(false);
+            if (await _client.ExistsAsync(ServicePath, null, cancellationToken).ConfigureAwait(false) is null
+                && await ResolvesThroughLinkAsync(cancellationToken).ConfigureAwait(false))
             {
-                // Rewatch and resync flags raised before this point are covered by what follows.
-                Volatile.Write(ref _rewatch, 0);
-                await _client.AddWatchAsync(ServicePath, _treeWatcher, AddWatchMode.PersistentRecursive, cancellationToken).ConfigureAwait(false);
-                if (await _client.ExistsAsync(ServicePath, null, cancellationToken).ConfigureAwait(false) is null
-                    && await ResolvesThroughLinkAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    await RemoveTreeWatchAsync().ConfigureAwait(false);
-                    return false;
-                }
-                _recursive = true;
-                Volatile.Write(ref _resync, 1);
-                Log.TreeMode(_logger, ServiceName, ServicePath);
-                return true;
-            }
-            catch (UnimplementedException)
-            {
+                await RemoveTreeWatchAsync().ConfigureAwait(false);
                 return false;
             }
-            catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException)
-            {
-                // Not connected yet (or a link loop, reported by the children view later): the next state change wakes us.
-                Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
-                Publish();
-                await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);
-            }
+            _recursive = true;
+            Volatile.Write(ref _resync, 1);
+            Log.TreeMode(_logger, ServiceName, ServicePath);
+            return true;
+        }
+        catch (UnimplementedException)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException)
+        {
+            // Not connected yet (or a link loop, reported by the children view later): the next state change wakes us.
+            Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
+            Publish();
+            return null;
         }
     }
 
@@ -97,43 +94,40 @@ internal sealed partial class ServiceEndpointWatcher
         }
     }
 
-    private async Task RunTreeAsync(CancellationToken cancellationToken)
+    /// <summary>One pass in tree mode: re-adds the watch, re-lists, reads what changed, republishes, as the flags ask.</summary>
+    private async Task TreeStepAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        if (Volatile.Read(ref _rewatch) != 0)
         {
-            if (Volatile.Read(ref _rewatch) != 0)
-            {
-                await RewatchAsync(cancellationToken).ConfigureAwait(false);
-            }
-            if (Interlocked.Exchange(ref _resync, 0) != 0)
-            {
-                Interlocked.Exchange(ref _republish, 0);
-                lock (_changedLock)
-                {
-                    _dirty.Clear();
-                }
-                await TracedAsync(static (w, ct) => w.ResyncAsync(ct), cancellationToken).ConfigureAwait(false);
-            }
-            Dictionary<string, WatchEventType>? dirty = null;
+            await RewatchAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (Interlocked.Exchange(ref _resync, 0) != 0)
+        {
+            Interlocked.Exchange(ref _republish, 0);
             lock (_changedLock)
             {
-                if (_dirty.Count > 0)
-                {
-                    dirty = _dirty;
-                    _dirty = new Dictionary<string, WatchEventType>(StringComparer.Ordinal);
-                }
+                _dirty.Clear();
             }
-            if (dirty is not null)
+            await TracedAsync(static (w, ct) => w.ResyncAsync(ct), cancellationToken).ConfigureAwait(false);
+        }
+        Dictionary<string, WatchEventType>? dirty = null;
+        lock (_changedLock)
+        {
+            if (_dirty.Count > 0)
             {
-                await TracedAsync((w, ct) => w.ApplyChangesAsync(dirty, ct), cancellationToken).ConfigureAwait(false);
+                dirty = _dirty;
+                _dirty = new Dictionary<string, WatchEventType>(StringComparer.Ordinal);
             }
-            if (Interlocked.Exchange(ref _republish, 0) != 0)
-            {
-                // A followed property link changed, or the connection state did (the stale flag): a full rebuild, which
-                // sorts every provider, so only when asked for (a wake-up with nothing to do costs nothing).
-                Publish();
-            }
-            await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (dirty is not null)
+        {
+            await TracedAsync((w, ct) => w.ApplyChangesAsync(dirty, ct), cancellationToken).ConfigureAwait(false);
+        }
+        if (Interlocked.Exchange(ref _republish, 0) != 0)
+        {
+            // A followed property link changed, or the connection state did (the stale flag): a full rebuild, which
+            // sorts every provider, so only when asked for (a wake-up with nothing to do costs nothing).
+            Publish();
         }
     }
 
@@ -327,7 +321,7 @@ internal sealed partial class ServiceEndpointWatcher
                 Volatile.Write(ref _resync, 1);
                 Signal();
             }
-            else if (e.Type == WatchEventType.PersistentWatchRemoved && !_stop.IsCancellationRequested)
+            else if (e.Type == WatchEventType.PersistentWatchRemoved && !_loop.Stopping.IsCancellationRequested)
             {
                 Volatile.Write(ref _rewatch, 1);
                 Volatile.Write(ref _resync, 1);
@@ -380,11 +374,5 @@ internal sealed partial class ServiceEndpointWatcher
         {
             // Never added, or the client is gone: nothing left to remove.
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryTreeMode, Level = LogLevel.Debug, Message = "Watching {ServiceName} at {ServicePath} with one persistent recursive watch: a change costs one read, whatever the number of providers.")]
-        public static partial void TreeMode(ILogger logger, string serviceName, string servicePath);
     }
 }

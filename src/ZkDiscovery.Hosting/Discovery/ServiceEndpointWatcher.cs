@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using ZkDiscovery.Connection;
@@ -34,8 +33,6 @@ namespace ZkDiscovery.Hosting.Discovery;
 /// </remarks>
 internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleSource
 {
-    private static readonly object s_signal = new();
-
     /// <summary>How many provider reads are in flight at once when each provider is read on its own.</summary>
     private const int ReadsInFlight = 512;
 
@@ -50,8 +47,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Channel<object> _work = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
+    // The one loop of this service; watch callbacks and state events only note what changed and signal it.
+    private readonly CoalescingLoop _loop;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<WatchedEvent> _providerWatcher;
     private readonly object _changedLock = new();
@@ -68,8 +65,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     private ServiceEndpointSnapshot _snapshot;
     private LiveChildren? _view;
     private IDisposable? _viewSubscription;
-    private Task _loop = Task.CompletedTask;
-    private int _signalPending;
+    // Owned by the loop: how the service is watched, decided by its first passes.
+    private WatchMode _mode;
 
     public ServiceEndpointWatcher(ZooKeeperClient client, string serviceName, string servicePath, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -82,6 +79,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         _providerWatcher = OnProviderWatch;
         _treeWatcher = OnTreeEvent;
         _snapshot = new ServiceEndpointSnapshot(serviceName, servicePath, [], false, false, true, new CancellationChangeToken(_changeSource.Token), time.GetUtcNow());
+        _loop = new CoalescingLoop(StepAsync, (ex, delay) => Log.LoopFailed(_logger, ServiceName, ServicePath, delay, ex), time: time);
     }
 
     public string ServiceName { get; }
@@ -98,20 +96,19 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     public void Start()
     {
         _client.StateChanged += OnStateChanged;
-        // No ExecutionContext flows into the long-lived loop.
-        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
+        // The first pass picks the mode and reads the service; no ExecutionContext flows into the loop.
+        _loop.Signal();
+        _loop.Start();
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
+        if (_loop.Stopping.IsCancellationRequested)
         {
             return;
         }
         _client.StateChanged -= OnStateChanged;
-        _work.Writer.TryComplete();
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _loop.DisposeAsync().ConfigureAwait(false);
         if (_recursive)
         {
             await RemoveTreeWatchAsync().ConfigureAwait(false);
@@ -120,13 +117,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         _loaded.TrySetCanceled();
     }
 
-    private void Signal()
-    {
-        if (Interlocked.Exchange(ref _signalPending, 1) == 0)
-        {
-            _work.Writer.TryWrite(s_signal);
-        }
-    }
+    /// <summary>Asks the loop for one more pass; called once per watch event, so it costs no allocation.</summary>
+    private void Signal() => _loop.Signal();
 
     /// <summary>
     /// For tests: read and watch each provider with its own request and watch the children with a children watch, as
@@ -173,82 +165,93 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         }
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass of the loop: the first passes pick the mode (tree or children), then each pass brings the snapshot up to
+    /// date with what the watches reported since the previous one.
+    /// </summary>
+    private async Task StepAsync(CancellationToken cancellationToken)
     {
-        try
+        if (_mode == WatchMode.Undecided)
         {
-            if (!_perProviderReads && await TryStartTreeAsync(cancellationToken).ConfigureAwait(false))
+            if (_perProviderReads)
             {
-                await RunTreeAsync(cancellationToken).ConfigureAwait(false);
-                return;
+                _mode = WatchMode.Children;
             }
-            while (!cancellationToken.IsCancellationRequested)
+            else if (await TryStartTreeAsync(cancellationToken).ConfigureAwait(false) is { } tree)
             {
-                await OpenViewAsync(cancellationToken).ConfigureAwait(false);
+                _mode = tree ? WatchMode.Tree : WatchMode.Children;
+            }
+            else
+            {
+                return; // Not connected yet: the next state change signals.
+            }
+        }
+        if (_mode == WatchMode.Tree)
+        {
+            await TreeStepAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (_view is null)
+        {
+            if (await TryOpenViewAsync(cancellationToken).ConfigureAwait(false))
+            {
                 Log.Started(_logger, ServiceName, ServicePath, _view!.RealPath);
-                while (await _work.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    _work.Reader.TryRead(out _);
-                    Interlocked.Exchange(ref _signalPending, 0);
-                    await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
-                    if (_view!.IsDeleted)
-                    {
-                        Log.Missing(_logger, ServiceName, ServicePath);
-                        await CloseViewAsync().ConfigureAwait(false);
-                        Publish();
-                        break;
-                    }
-                }
             }
+            return;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
+        if (_view!.IsDeleted)
         {
-        }
-        catch (ChannelClosedException)
-        {
+            Log.Missing(_logger, ServiceName, ServicePath);
+            await CloseViewAsync().ConfigureAwait(false);
+            Publish();
+            Signal(); // Open the view again at once: it waits for the path to come back.
         }
     }
 
-    /// <summary>Starts the live view of the service path, waiting for ZooKeeper and for the path to exist.</summary>
-    private async Task OpenViewAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the live view of the service path; false when it cannot yet (ZooKeeper unreachable, the path missing: a
+    /// state change or the path's creation signals the next try).
+    /// </summary>
+    private async Task<bool> TryOpenViewAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            var view = await LiveChildren.StartAsync(_client, ServicePath, _loggerFactory, cancellationToken).ConfigureAwait(false);
+            _view = view;
+            _viewSubscription = view.Subscribe(_ => Signal());
+            await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (NoNodeException)
+        {
+            // No provider ever registered: an empty (loaded) list, and a watch for the path's creation.
+            Publish();
+            NodeStat? stat;
             try
             {
-                var view = await LiveChildren.StartAsync(_client, ServicePath, _loggerFactory, cancellationToken).ConfigureAwait(false);
-                _view = view;
-                _viewSubscription = view.Subscribe(_ => Signal());
-                await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
-                return;
+                stat = await _client.ExistsAsync(ServicePath, e => { if (e.Type == WatchEventType.NodeCreated) { Signal(); } }, cancellationToken).ConfigureAwait(false);
             }
-            catch (NoNodeException)
+            catch (ZooKeeperException)
             {
-                // No provider ever registered: an empty (loaded) list, and a watch for the path's creation.
-                Publish();
-                NodeStat? stat;
-                try
-                {
-                    stat = await _client.ExistsAsync(ServicePath, e => { if (e.Type == WatchEventType.NodeCreated) { Signal(); } }, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ZooKeeperException)
-                {
-                    stat = null; // Not connected: the next Connected state wakes us.
-                }
-                if (stat is null)
-                {
-                    Log.Missing(_logger, ServiceName, ServicePath);
-                    await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);
-                }
+                stat = null; // Not connected: the next Connected state wakes us.
             }
-            catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException)
+            if (stat is null)
             {
-                // Connection loss before the first read, a link loop, a denied read: wait for the next state change or watch.
-                Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
-                Publish();
-                await WaitForSignalAsync(cancellationToken).ConfigureAwait(false);
+                Log.Missing(_logger, ServiceName, ServicePath);
             }
+            else
+            {
+                Signal(); // Created meanwhile: try again at once.
+            }
+            return false;
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or NodeLinkException)
+        {
+            // Connection loss before the first read, a link loop, a denied read: wait for the next state change or watch.
+            Log.LoadFailed(_logger, ServiceName, ServicePath, ex.Message);
+            Publish();
+            return false;
         }
     }
 
@@ -268,12 +271,6 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         {
             throw; // Not reached: Failed only marks the span.
         }
-    }
-
-    private async Task WaitForSignalAsync(CancellationToken cancellationToken)
-    {
-        await _work.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Exchange(ref _signalPending, 0);
     }
 
     /// <summary>Brings the providers in line with the listed children, reads the new and changed ones, publishes.</summary>
@@ -329,246 +326,6 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             await ReadAsync(toRead, cancellationToken).ConfigureAwait(false);
         }
         Publish();
-    }
-
-    /// <summary>
-    /// Reads the providers' data, leaving a data watch on each: in multiRead batches, or (before ZooKeeper 3.6) one
-    /// pipelined <c>getData</c> per provider. A provider whose read fails for want of a connection keeps its last data and
-    /// is read again after the next state change.
-    /// </summary>
-    private async Task ReadAsync(List<Provider> providers, CancellationToken cancellationToken)
-    {
-        if (!_perProviderReads)
-        {
-            try
-            {
-                await ReadInBatchesAsync(providers, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (UnimplementedException)
-            {
-                Log.PerProviderReads(_logger, ServiceName, ServicePath);
-                _perProviderReads = true;
-            }
-        }
-        await ReadOneByOneAsync(providers, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task ReadInBatchesAsync(List<Provider> providers, CancellationToken cancellationToken)
-    {
-        // Every batch goes out at once (pipelined), then the replies are taken in order.
-        var batches = new Task<IReadOnlyList<NodeDataResult>>[(providers.Count + ReadsPerBatch - 1) / ReadsPerBatch];
-        for (var b = 0; b < batches.Length; b++)
-        {
-            var count = Math.Min(ReadsPerBatch, providers.Count - (b * ReadsPerBatch));
-            var paths = new string[count];
-            for (var i = 0; i < count; i++)
-            {
-                paths[i] = providers[(b * ReadsPerBatch) + i].Path;
-            }
-            batches[b] = _client.GetDataManyAsync(paths, DataWatcher, cancellationToken);
-        }
-        ZooKeeperException? lost = null;
-        for (var b = 0; b < batches.Length; b++)
-        {
-            var batch = batches[b];
-            await ((Task)batch).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (!batch.IsCompletedSuccessfully)
-            {
-                switch (batch.Exception?.InnerException)
-                {
-                    case UnimplementedException ex:
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
-                        break;
-                    case ZooKeeperException ex:
-                        // Connection loss, expiry (or anything else the server says about the whole request): read again
-                        // after the next state change or watch.
-                        lost ??= ex;
-                        continue;
-                    case { } other:
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other);
-                        break;
-                    default:
-                        cancellationToken.ThrowIfCancellationRequested();
-                        throw new OperationCanceledException("A provider read was canceled.");
-                }
-            }
-            var results = batch.Result;
-            for (var i = 0; i < results.Count; i++)
-            {
-                var provider = providers[(b * ReadsPerBatch) + i];
-                var result = results[i];
-                if (result.IsOk)
-                {
-                    lost ??= await ApplyAsync(provider, new NodeData(result.Data, result.Stat), cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    Skip(provider, result.Error);
-                }
-            }
-        }
-        if (lost is null)
-        {
-            _batchLosses = 0;
-            return;
-        }
-        // Not connected: the next Connected state (or a watch) reads the rest. A reply too large for one frame (providers
-        // holding a lot of data) also ends in a dropped connection, every time: after a few such losses in a row, read
-        // each provider with its own request, whose reply is as large as one node's data can be.
-        Log.LoadFailed(_logger, ServiceName, ServicePath, lost.Message);
-        if (lost is ConnectionLossException && ++_batchLosses >= BatchLossesBeforeFallback)
-        {
-            Log.BatchReadsAbandoned(_logger, ServiceName, ServicePath, _batchLosses);
-            _perProviderReads = true;
-        }
-    }
-
-    /// <summary>A provider the server gave an error for: gone (the children view drops it) or unreadable (logged).</summary>
-    private void Skip(Provider provider, ZooKeeperErrorCode error)
-    {
-        provider.Gone = error == ZooKeeperErrorCode.NoNode;
-        if (error != ZooKeeperErrorCode.NoNode)
-        {
-            // A read the server refuses (say, NoAuth) arms no watch: left out until it is listed again or a new session begins.
-            Log.ProviderUnreadable(_logger, provider.Path, ServiceName, new ZooKeeperException(error, provider.Path).Message);
-        }
-        provider.Forget();
-    }
-
-    private async Task ReadOneByOneAsync(List<Provider> providers, CancellationToken cancellationToken)
-    {
-        var reads = new Task<NodeData>[Math.Min(providers.Count, ReadsInFlight)];
-        for (var start = 0; start < providers.Count; start += reads.Length)
-        {
-            var count = Math.Min(reads.Length, providers.Count - start);
-            for (var i = 0; i < count; i++)
-            {
-                reads[i] = _client.GetDataAsync(providers[start + i].Path, DataWatcher, cancellationToken);
-            }
-            ZooKeeperException? lost = null;
-            for (var i = 0; i < count; i++)
-            {
-                var provider = providers[start + i];
-                var read = reads[i];
-                await ((Task)read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                if (read.IsCompletedSuccessfully)
-                {
-                    lost ??= await ApplyAsync(provider, read.Result, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-                switch (read.Exception?.InnerException)
-                {
-                    case ZooKeeperException ex when ex.IsTransient || ex is SessionExpiredException:
-                        lost ??= ex;
-                        break;
-                    case ZooKeeperException ex:
-                        Skip(provider, ex.Code);
-                        break;
-                    case { } other:
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other);
-                        break;
-                    default:
-                        cancellationToken.ThrowIfCancellationRequested();
-                        throw new OperationCanceledException("A provider read was canceled.");
-                }
-            }
-            if (lost is not null)
-            {
-                // Not connected: the next Connected state (or a watch) reads the rest.
-                Log.LoadFailed(_logger, ServiceName, ServicePath, lost.Message);
-                return;
-            }
-        }
-    }
-
-    /// <summary>Takes in a provider's data; returns the error when following its property links needs a connection.</summary>
-    private async Task<ZooKeeperException?> ApplyAsync(Provider provider, NodeData data, CancellationToken cancellationToken)
-    {
-        provider.NeedsRead = false;
-        provider.Gone = false;
-        provider.CreatedMs = data.Stat.Ctime;
-        if (CuratorServiceInstance.LooksLikeInstance(data.Data))
-        {
-            // A Curator x-discovery instance (Curator, Spring Cloud Zookeeper): its metadata are the properties.
-            await provider.ReleaseLinkedAsync().ConfigureAwait(false);
-            if (CuratorServiceInstance.TryParse(data.Data, out var instance, out var error))
-            {
-                provider.Curator = instance;
-                provider.Stored = new NodeProperties(instance.Metadata.Select(static m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(m.Value))));
-            }
-            else
-            {
-                if (provider.WarnedMzxid != data.Stat.Mzxid)
-                {
-                    provider.WarnedMzxid = data.Stat.Mzxid;
-                    Log.ProviderUnreadable(_logger, provider.Path, ServiceName, error);
-                }
-                provider.Forget();
-            }
-            return null;
-        }
-        provider.Curator = null;
-        var stored = NodeProperties.Parse(data.Data);
-        if (stored.ReadWarning is { } warning && provider.WarnedMzxid != data.Stat.Mzxid)
-        {
-            provider.WarnedMzxid = data.Stat.Mzxid;
-            Log.ProviderDataWarning(_logger, provider.Path, ServiceName, warning);
-        }
-        var hasPropertyLinks = false;
-        var hasSymbolicLinks = false;
-        foreach (var key in stored.Keys)
-        {
-            hasPropertyLinks |= NodePropertyNames.IsPropertyLink(key);
-            hasSymbolicLinks |= NodePropertyNames.IsSymbolicLink(key);
-        }
-        if (!hasPropertyLinks)
-        {
-            await provider.ReleaseLinkedAsync().ConfigureAwait(false);
-            // Symbolic links are for paths below the provider, not part of what it says about itself.
-            provider.Stored = hasSymbolicLinks
-                ? new NodeProperties(stored.Where(p => !NodePropertyNames.IsSymbolicLink(p.Key)))
-                : stored;
-            return null;
-        }
-        if (provider.Linked is not null)
-        {
-            return null; // Its view follows the node and the link targets itself.
-        }
-        try
-        {
-            var linked = await LiveProperties.StartAsync(_client, provider.Path, _loggerFactory, cancellationToken).ConfigureAwait(false);
-            provider.Linked = linked;
-            provider.LinkedSubscription = linked.Subscribe(_ =>
-            {
-                Volatile.Write(ref _republish, 1); // Tree mode rebuilds the snapshot only when asked to.
-                Signal();
-            });
-            return null;
-        }
-        catch (NoNodeException)
-        {
-            provider.Forget();
-            provider.Gone = true;
-            return null;
-        }
-        catch (NodeLinkException ex)
-        {
-            Log.ProviderUnreadable(_logger, provider.Path, ServiceName, ex.Message);
-            provider.Forget();
-            return null;
-        }
-        catch (ZooKeeperException ex) when (ex.IsTransient || ex is SessionExpiredException)
-        {
-            provider.NeedsRead = true;
-            return ex;
-        }
-        catch (ZooKeeperException ex)
-        {
-            Log.ProviderUnreadable(_logger, provider.Path, ServiceName, ex.Message);
-            provider.Forget();
-            return null;
-        }
     }
 
     /// <summary>Drops the providers <paramref name="names"/> no longer lists (deleted: their data watches went with them).</summary>
@@ -763,6 +520,19 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         }
     }
 
+    /// <summary>How the service is watched.</summary>
+    private enum WatchMode
+    {
+        /// <summary>Not decided yet: the first passes try to add the recursive watch.</summary>
+        Undecided,
+
+        /// <summary>One persistent recursive watch on the service path (ServiceEndpointWatcher.Tree.cs).</summary>
+        Tree,
+
+        /// <summary>A live children view of the service path and a data watch on each provider.</summary>
+        Children,
+    }
+
     /// <summary>One child of the service path, as last read. Only the loop touches it.</summary>
     private sealed class Provider(string name, string path)
     {
@@ -815,38 +585,5 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 await linked.DisposeAsync().ConfigureAwait(false);
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryStarted, Level = LogLevel.Debug, Message = "Watching the endpoints of {ServiceName} at {ServicePath} (real path {RealPath}).")]
-        public static partial void Started(ILogger logger, string serviceName, string servicePath, string realPath);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryServiceMissing, Level = LogLevel.Information, Message = "{ServicePath} (service {ServiceName}) does not exist: no endpoints until it is created.")]
-        public static partial void Missing(ILogger logger, string serviceName, string servicePath);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryChanged, Level = LogLevel.Debug, Message = "Service {ServiceName} at {ServicePath}: {Count} endpoint(s), stale={IsStale}.")]
-        public static partial void Changed(ILogger logger, string serviceName, string servicePath, int count, bool isStale);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryInstanceNotUp, Level = LogLevel.Debug, Message = "Leaving {Path} out of service {ServiceName}: the Curator instance is not up (enabled {Enabled}, instance_status '{Status}').")]
-        public static partial void InstanceNotUp(ILogger logger, string path, string serviceName, bool enabled, string status);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryBadEndpoint, Level = LogLevel.Warning, Message = "Ignoring {Name} under {ServicePath}: neither a usable uri property nor a HOST:PORT name (nor, for a Curator instance, an address and port).")]
-        public static partial void BadEndpoint(ILogger logger, string name, string servicePath);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryLoadFailed, Level = LogLevel.Information, Message = "Reading the endpoints of {ServiceName} at {ServicePath} failed; keeping the last list until ZooKeeper is back: {Reason}")]
-        public static partial void LoadFailed(ILogger logger, string serviceName, string servicePath, string reason);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderUnreadable, Level = LogLevel.Warning, Message = "Leaving {Path} out of service {ServiceName}: {Reason}")]
-        public static partial void ProviderUnreadable(ILogger logger, string path, string serviceName, string reason);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryPerProviderReads, Level = LogLevel.Information, Message = "The server cannot read the providers of {ServiceName} at {ServicePath} in bulk (multiRead needs ZooKeeper 3.6+): reading each provider with its own request.")]
-        public static partial void PerProviderReads(ILogger logger, string serviceName, string servicePath);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryBatchReadsAbandoned, Level = LogLevel.Warning, Message = "Reading the providers of {ServiceName} at {ServicePath} in batches lost the connection {Count} times in a row (a reply larger than the frame limit does that); reading each provider with its own request from now on.")]
-        public static partial void BatchReadsAbandoned(ILogger logger, string serviceName, string servicePath, int count);
-
-        [LoggerMessage(EventId = HostingEventIds.DiscoveryProviderData, Level = LogLevel.Warning, Message = "{Path} (service {ServiceName}): {Warning}; read as string_value.")]
-        public static partial void ProviderDataWarning(ILogger logger, string path, string serviceName, string warning);
     }
 }

@@ -67,15 +67,4 @@ internal sealed partial class ZooKeeperRegistrationService
         }
         return true;
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = HostingEventIds.MarkedOutOfService, Level = LogLevel.Information,
-            Message = "Marked {Path} OUT_OF_SERVICE (enabled false) for the drain delay before removing it.")]
-        public static partial void MarkedOutOfService(ILogger logger, string path);
-
-        [LoggerMessage(EventId = HostingEventIds.MarkedOutOfService, Level = LogLevel.Warning,
-            Message = "Could not mark {Path} OUT_OF_SERVICE ({Reason}); it is removed after the drain delay all the same.")]
-        public static partial void MarkOutOfServiceFailed(ILogger logger, string path, string reason);
-    }
 }

@@ -67,5 +67,17 @@ internal sealed partial class ZooKeeperRegistrationService
         [LoggerMessage(EventId = HostingEventIds.ReconcileFailed, Level = LogLevel.Warning,
             Message = "Could not check registration node {Path}; checking again on the next reconnect or change: {Reason}")]
         public static partial void ReconcileFailed(ILogger logger, string path, string reason);
+    
+        [LoggerMessage(EventId = HostingEventIds.RegistrationLoopFailed, Level = LogLevel.Error,
+            Message = "Registering or checking the nodes under {ServicePath} failed; trying again in {RetryDelay}.")]
+        public static partial void LoopFailed(ILogger logger, string servicePath, TimeSpan retryDelay, Exception exception);
+
+        [LoggerMessage(EventId = HostingEventIds.MarkedOutOfService, Level = LogLevel.Information,
+            Message = "Marked {Path} OUT_OF_SERVICE (enabled false) for the drain delay before removing it.")]
+        public static partial void MarkedOutOfService(ILogger logger, string path);
+
+        [LoggerMessage(EventId = HostingEventIds.MarkedOutOfService, Level = LogLevel.Warning,
+            Message = "Could not mark {Path} OUT_OF_SERVICE ({Reason}); it is removed after the drain delay all the same.")]
+        public static partial void MarkOutOfServiceFailed(ILogger logger, string path, string reason);
     }
 }

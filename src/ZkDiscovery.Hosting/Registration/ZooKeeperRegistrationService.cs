@@ -1,7 +1,6 @@
 using System.Net;
 using System.Reflection;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,12 +37,14 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
     private readonly string _applicationName;
     private readonly Func<string, string?> _environment;
     private readonly Func<IReadOnlyList<IPAddress>> _machineAddresses;
-    private readonly Channel<bool> _reconcile = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
+    // Registers the chosen addresses, then reconciles on every signal (watch events, reconnects, its own re-checks).
+    private readonly CoalescingLoop _loop;
     private readonly Action<WatchedEvent> _watcher;
     private readonly List<Entry> _entries = [];
     private readonly object _lock = new();
-    private Task _run = Task.CompletedTask;
+    // Owned by the loop: the addresses still to register (null once all are), and how many of them are.
+    private IReadOnlyList<RegistrationAddress>? _toRegister;
+    private int _registeredCount;
     private long _newSessionTimestamp;
     private int _stopped;
 
@@ -85,6 +86,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         _registrar = new ServiceRegistrar(client, loggerFactory);
         _registrar.Registering += (_, e) => _options.OnRegistering?.Invoke(e);
         _watcher = OnWatch;
+        _loop = new CoalescingLoop(StepAsync, (ex, delay) => Log.LoopFailed(_logger, _servicePath, delay, ex), time: time);
     }
 
     /// <summary>The service path nodes are created under.</summary>
@@ -151,7 +153,9 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         Addresses = chosen;
         _client.StateChanged += OnStateChanged;
         // The registration outlives the host's start: its loop must not carry StartAsync's AsyncLocals.
-        _run = BackgroundLoop.Start(() => RunAsync(chosen, _stop.Token));
+        _toRegister = chosen;
+        _loop.Signal();
+        _loop.Start();
         return Task.CompletedTask;
     }
 
@@ -162,8 +166,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
             return;
         }
         _client.StateChanged -= OnStateChanged;
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _loop.DisposeAsync().ConfigureAwait(false);
         _registeredTcs.TrySetResult();
 
         var registrations = Registrations;
@@ -207,13 +210,8 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
     public async ValueTask DisposeAsync()
     {
         _client.StateChanged -= OnStateChanged;
-        if (!_stop.IsCancellationRequested)
-        {
-            await _stop.CancelAsync().ConfigureAwait(false);
-        }
-        await _run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _loop.DisposeAsync().ConfigureAwait(false);
         await _registrar.DisposeAsync().ConfigureAwait(false);
-        _stop.Dispose();
     }
 
     private List<BoundAddress> GetBoundAddresses()
@@ -243,27 +241,27 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         return result;
     }
 
-    private async Task RunAsync(IReadOnlyList<RegistrationAddress> addresses, CancellationToken cancellationToken)
+    /// <summary>One pass of the loop: registers the addresses not registered yet (the first pass), then checks every node.</summary>
+    private async Task StepAsync(CancellationToken cancellationToken)
     {
-        try
+        if (_toRegister is { } addresses)
         {
-            foreach (var address in addresses)
+            while (_registeredCount < addresses.Count)
             {
+                var address = addresses[_registeredCount];
                 var registration = await RegisterWithRetriesAsync(address, cancellationToken).ConfigureAwait(false);
                 lock (_lock)
                 {
                     _entries.Add(new Entry(address, registration) { VerifiedSession = _client.SessionId });
                 }
+                _registeredCount++;
                 _metrics.Registered(_servicePath);
                 Log.Registered(_logger, registration.Paths[0], address.Uri);
             }
+            _toRegister = null;
             _registeredTcs.TrySetResult();
-            _reconcile.Writer.TryWrite(true);
-            await ReconcileLoopAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+        await ReconcileAllAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ServiceRegistration> RegisterWithRetriesAsync(RegistrationAddress address, CancellationToken cancellationToken)
@@ -330,7 +328,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
             {
                 Interlocked.Exchange(ref _newSessionTimestamp, _time.GetTimestamp());
             }
-            _reconcile.Writer.TryWrite(true);
+            _loop.Signal();
         }
     }
 
@@ -338,31 +336,27 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
     {
         if (e.Type is WatchEventType.NodeDeleted or WatchEventType.NodeCreated or WatchEventType.NodeDataChanged)
         {
-            _reconcile.Writer.TryWrite(true);
+            _loop.Signal();
         }
     }
 
-    private async Task ReconcileLoopAsync(CancellationToken cancellationToken)
+    private async Task ReconcileAllAsync(CancellationToken cancellationToken)
     {
-        while (await _reconcile.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        Entry[] entries;
+        lock (_lock)
         {
-            _reconcile.Reader.TryRead(out _);
-            Entry[] entries;
-            lock (_lock)
+            entries = [.. _entries];
+        }
+        foreach (var entry in entries)
+        {
+            try
             {
-                entries = [.. _entries];
+                await ReconcileAsync(entry, cancellationToken).ConfigureAwait(false);
             }
-            foreach (var entry in entries)
+            catch (Exception ex) when (ex is ZooKeeperException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {
-                try
-                {
-                    await ReconcileAsync(entry, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is ZooKeeperException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
-                {
-                    // Checked again on the next reconnect or watch event.
-                    Log.ReconcileFailed(_logger, entry.Registration.Paths[0], ex.Message);
-                }
+                // Checked again on the next reconnect or watch event.
+                Log.ReconcileFailed(_logger, entry.Registration.Paths[0], ex.Message);
             }
         }
     }
@@ -397,7 +391,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
             var stat = await _client.ExistsAsync(path, _watcher, cancellationToken).ConfigureAwait(false);
             if (stat is not null)
             {
-                _reconcile.Writer.TryWrite(true);
+                _loop.Signal();
                 return;
             }
             var sinceNewSession = _time.GetElapsedTime(Interlocked.Read(ref _newSessionTimestamp));
@@ -447,7 +441,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         entry.VerifiedSession = _client.SessionId;
         _metrics.Reregistered(_servicePath, problem);
         Log.Repaired(_logger, path, problem, _client.SessionId);
-        _reconcile.Writer.TryWrite(true); // Re-check, arming the watch again.
+        _loop.Signal(); // Re-check, arming the watch again.
     }
 
     private async Task WakeLaterAsync(TimeSpan delay, CancellationToken cancellationToken)
@@ -455,7 +449,7 @@ internal sealed partial class ZooKeeperRegistrationService : IHostedLifecycleSer
         try
         {
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            _reconcile.Writer.TryWrite(true);
+            _loop.Signal();
         }
         catch (OperationCanceledException)
         {

@@ -51,6 +51,7 @@ internal static class ZooKeeperEventIds
     public const int ServiceUpdated = 5005;
     public const int ServiceWildcardExpanded = 5006;
     public const int ServiceRecreated = 5007;
+    public const int ServiceRegistrarLoopFailed = 5008;
 
     // 7150-7199: live views of nodes (Nodes/Live*); 7100-7149 belong to the server-backed node operations.
     public const int LiveViewDataWarning = 7150;
@@ -60,6 +61,7 @@ internal static class ZooKeeperEventIds
     public const int LiveViewRefreshFailed = 7154;
     public const int LiveViewSubscriberFailed = 7155;
     public const int LiveViewLinkError = 7156;
+    public const int LiveViewLoopFailed = 7157;
 
     // 4000-4099: recipes (Recipes/): lock, compare-and-set, waits, hierarchy.
     public const int LockAcquired = 4000;

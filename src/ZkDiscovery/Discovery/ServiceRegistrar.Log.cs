@@ -33,5 +33,8 @@ public sealed partial class ServiceRegistrar
 
         [LoggerMessage(EventId = ZooKeeperEventIds.ServiceWildcardExpanded, Level = LogLevel.Debug, Message = "Wildcard host \"{Host}\" registers the machine's addresses: {Hosts}.")]
         public static partial void WildcardExpanded(ILogger logger, string host, string hosts);
+    
+        [LoggerMessage(EventId = ZooKeeperEventIds.ServiceRegistrarLoopFailed, Level = LogLevel.Error, Message = "Re-creating the registrations failed; trying again in {RetryDelay}.")]
+        public static partial void LoopFailed(ILogger logger, TimeSpan retryDelay, Exception exception);
     }
 }

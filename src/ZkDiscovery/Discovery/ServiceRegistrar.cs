@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZkDiscovery.Connection;
@@ -38,9 +37,8 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly object _lock = new();
     private readonly List<ServiceRegistration> _registrations = [];
-    private readonly Channel<bool> _recreate = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    // Re-creates the registrations after a new session; state events only signal it.
+    private readonly CoalescingLoop _loop;
     private volatile bool _recreateFailed;
     private int _disposed;
 
@@ -59,8 +57,9 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         _client = client;
         _logger = (ILogger?)loggerFactory?.CreateLogger<ServiceRegistrar>() ?? NullLogger.Instance;
         _machineAddresses = machineAddresses;
+        _loop = new CoalescingLoop(RecreateAllAsync, (ex, delay) => Log.LoopFailed(_logger, delay, ex));
         _client.StateChanged += OnStateChanged;
-        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
+        _loop.Start();
     }
 
     /// <summary>
@@ -187,14 +186,11 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
             return;
         }
         _client.StateChanged -= OnStateChanged;
-        _recreate.Writer.TryComplete();
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _loop.DisposeAsync().ConfigureAwait(false);
         foreach (var registration in Registrations)
         {
             await UnregisterQuietlyAsync(registration).ConfigureAwait(false);
         }
-        _stop.Dispose();
     }
 
     /// <summary><c>pid</c> (this process) followed by <paramref name="properties"/>, which may override it.</summary>
@@ -304,22 +300,7 @@ public sealed partial class ServiceRegistrar : IAsyncDisposable
         // On the client's dispatcher: only wake the loop.
         if (e.State == ConnectionState.Connected && (e.IsNewSession || _recreateFailed))
         {
-            _recreate.Writer.TryWrite(true);
-        }
-    }
-
-    private async Task RunAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await _recreate.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                _recreate.Reader.TryRead(out _);
-                await RecreateAllAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            _loop.Signal();
         }
     }
 

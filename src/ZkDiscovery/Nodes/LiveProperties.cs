@@ -18,7 +18,7 @@ namespace ZkDiscovery.Nodes;
 /// After a reconnect or a session expiry the view reads again and notifies only when the value differs.
 /// </para>
 /// <para>
-/// Bad data never stops the view: data that is not a JSON object is read as <see cref="NodePropertyNames.StringValue"/>
+/// Bad data never stops the view: data that is not a JSON object is read as <c>string_value</c>
 /// with a logged warning; a bad property link leaves its property out with a logged warning.
 /// </para>
 /// <para>

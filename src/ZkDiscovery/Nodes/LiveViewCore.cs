@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using ZkDiscovery.Connection;
 
@@ -40,28 +40,27 @@ internal sealed record LiveSnapshot<TValue>(string RealPath, TValue Value, bool 
 /// <para>
 /// Every node a read touches is read with this view's watcher (a missing node gets an exists watch), so any change
 /// that could alter the result — the node, the link properties on the way, the targets of property links — fires a
-/// watch. Watch callbacks and state events only set a flag and wake the loop: nothing runs on the client's dispatcher.
-/// Wake-ups coalesce; the flag is cleared before a read starts, so a change during a read causes one more read.
+/// watch. Watch callbacks and state events only set a flag and signal the view's <see cref="CoalescingLoop"/>: nothing
+/// runs on the client's dispatcher. Signals coalesce; the flag is cleared before a read starts, so a change during a read
+/// causes one more read.
 /// </para>
 /// <para>
 /// The loop owns <see cref="_watched"/> and the warning bookkeeping; only it reads and writes them (and
 /// <see cref="StartAsync"/>, before the loop exists).
 /// </para>
 /// </remarks>
-internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
+internal sealed partial class LiveViewCore<TView, TValue> : IAsyncDisposable
     where TView : class
 {
-    private static readonly object s_refresh = new();
-
     private readonly ZooKeeperClient _client;
     private readonly ILogger _logger;
     private readonly Func<LiveReadContext, CancellationToken, Task<LiveReadResult<TValue>>> _read;
     private readonly IEqualityComparer<TValue> _comparer;
     private readonly TValue _emptyValue;
     private readonly Action<WatchedEvent> _watcher;
-    private readonly Channel<object> _work = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    // Never disposed: it has no timer, and the loop may still read its token after DisposeAsync returned from a callback.
-    private readonly CancellationTokenSource _stop = new();
+    private readonly CoalescingLoop _loop;
+    // Subscribers waiting for their first call, which goes through the loop so that it is ordered with the notifications.
+    private readonly ConcurrentQueue<Subscription> _newSubscriptions = new();
     private readonly object _lock = new();
     private readonly List<Subscription> _subscriptions = [];
     private readonly Dictionary<string, long> _dataWarnings = new(StringComparer.Ordinal);
@@ -69,7 +68,6 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
     private HashSet<string> _watched = new(StringComparer.Ordinal);
     private LiveSnapshot<TValue> _current;
     private TView? _owner;
-    private Task _loop = Task.CompletedTask;
     private int _refreshPending;
     private int _disposed;
     private int _callbackThread = -1;
@@ -91,6 +89,10 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         _emptyValue = emptyValue;
         _watcher = OnWatch;
         _current = new LiveSnapshot<TValue>(path, emptyValue, false);
+        _loop = new CoalescingLoop(
+            StepAsync,
+            (ex, delay) => Log.LoopFailed(_logger, Path, delay, ex),
+            stopped: ReleaseWatchesAsync);
     }
 
     public string Path { get; }
@@ -126,7 +128,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
             await RemoveWatchesAsync(context.Watched).ConfigureAwait(false);
             throw;
         }
-        _loop = BackgroundLoop.Start(() => RunAsync(_stop.Token));
+        _loop.Start();
     }
 
     public IDisposable Subscribe(Action<TView> callback)
@@ -139,7 +141,8 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
             _subscriptions.Add(subscription);
         }
         // The first call goes through the loop too, so that it is ordered with the change notifications.
-        _work.Writer.TryWrite(subscription);
+        _newSubscriptions.Enqueue(subscription);
+        _loop.Signal();
         return subscription;
     }
 
@@ -157,14 +160,16 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
                 }
                 _subscriptions.Clear();
             }
-            _work.Writer.TryComplete();
-            await _stop.CancelAsync().ConfigureAwait(false);
         }
-        // From inside a callback the loop is our caller: it removes the watches on its way out, after the callback
-        // returns. Anywhere else, wait for it (a later call from outside waits too).
-        if (!inCallback)
+        // From inside a callback the loop is our caller: stop it without waiting; it removes the watches on its way out,
+        // after the callback returns. Anywhere else, stop it and wait for it (a later call from outside waits too).
+        if (inCallback)
         {
-            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _loop.Stop();
+        }
+        else
+        {
+            await _loop.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -206,42 +211,33 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
 
     internal void RequestRefresh()
     {
-        if (Interlocked.Exchange(ref _refreshPending, 1) == 0)
+        Volatile.Write(ref _refreshPending, 1);
+        _loop.Signal();
+    }
+
+    /// <summary>One pass of the loop: first calls of new subscribers, then a read when one was asked for.</summary>
+    private async Task StepAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested && _newSubscriptions.TryDequeue(out var subscription))
         {
-            _work.Writer.TryWrite(s_refresh);
+            if (subscription.Active)
+            {
+                subscription.Initialized = true;
+                Invoke(subscription);
+            }
+        }
+        if (!cancellationToken.IsCancellationRequested && Interlocked.Exchange(ref _refreshPending, 0) != 0)
+        {
+            await RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>The loop's last act: the watches of the last read go.</summary>
+    private Task ReleaseWatchesAsync()
     {
-        try
-        {
-            while (await _work.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (!cancellationToken.IsCancellationRequested && _work.Reader.TryRead(out var item))
-                {
-                    if (ReferenceEquals(item, s_refresh))
-                    {
-                        Interlocked.Exchange(ref _refreshPending, 0);
-                        await RefreshAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    else if (item is Subscription subscription && subscription.Active)
-                    {
-                        subscription.Initialized = true;
-                        Invoke(subscription);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            var watched = _watched;
-            _watched = new HashSet<string>(StringComparer.Ordinal);
-            await RemoveWatchesAsync(watched).ConfigureAwait(false);
-        }
+        var watched = _watched;
+        _watched = new HashSet<string>(StringComparer.Ordinal);
+        return RemoveWatchesAsync(watched);
     }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
@@ -266,7 +262,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         catch (NodeLinkException ex)
         {
             // A link loop or an unusable link target on the way: the path does not resolve.
-            LiveViewLog.LinkError(_logger, Path, ex.Message);
+            Log.LinkError(_logger, Path, ex.Message);
             result = LiveReadResult<TValue>.NotFound;
         }
         catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
@@ -277,11 +273,11 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
             _watched.UnionWith(context.Watched);
             if (ex is ZooKeeperException { IsTransient: true } or SessionExpiredException or ObjectDisposedException)
             {
-                LiveViewLog.RefreshInterrupted(_logger, Path, ex.Message);
+                Log.RefreshInterrupted(_logger, Path, ex.Message);
             }
             else
             {
-                LiveViewLog.RefreshFailed(_logger, Path, ex);
+                Log.RefreshFailed(_logger, Path, ex);
             }
             return;
         }
@@ -294,7 +290,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
 
         if (result.Status == LiveReadStatus.NotFound)
         {
-            LiveViewLog.Deleted(_logger, Path, previous.RealPath);
+            Log.Deleted(_logger, Path, previous.RealPath);
             var all = _watched;
             all.UnionWith(context.Watched);
             _watched = new HashSet<string>(StringComparer.Ordinal);
@@ -313,7 +309,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         var pathChanged = !string.Equals(realPath, previous.RealPath, StringComparison.Ordinal);
         if (pathChanged)
         {
-            LiveViewLog.RealPathChanged(_logger, Path, previous.RealPath, realPath);
+            Log.RealPathChanged(_logger, Path, previous.RealPath, realPath);
         }
         if (pathChanged || !_comparer.Equals(previous.Value, result.Value!))
         {
@@ -349,7 +345,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LiveViewLog.SubscriberFailed(_logger, Path, ex);
+            Log.SubscriberFailed(_logger, Path, ex);
         }
         finally
         {
@@ -387,7 +383,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
             return;
         }
         _dataWarnings[path] = mzxid;
-        LiveViewLog.DataWarning(_logger, path, warning);
+        Log.DataWarning(_logger, path, warning);
     }
 
     /// <summary>Logs the bad property links not already reported by the previous read.</summary>
@@ -398,7 +394,7 @@ internal sealed class LiveViewCore<TView, TValue> : IAsyncDisposable
         {
             if (current.Add(error.Message) && !_linkErrors.Contains(error.Message))
             {
-                LiveViewLog.BadPropertyLink(_logger, Path, error.Message);
+                Log.BadPropertyLink(_logger, Path, error.Message);
             }
         }
         _linkErrors = current;

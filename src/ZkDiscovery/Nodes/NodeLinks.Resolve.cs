@@ -21,7 +21,7 @@ public static partial class NodeLinks
     /// <exception cref="NoNodeException">The path does not resolve to an existing node; <see cref="ZooKeeperException.Path"/> is <paramref name="path"/>.</exception>
     /// <exception cref="LinkLoopException">The links form a loop; the exception names the chain.</exception>
     /// <exception cref="InvalidLinkTargetException">A link on the way has a target above the root.</exception>
-    public static async ValueTask<string> ResolvePathAsync(
+    internal static async ValueTask<string> ResolvePathAsync(
         string path,
         Func<string, CancellationToken, ValueTask<IReadOnlyDictionary<string, JsonNode?>?>> getProperties,
         CancellationToken cancellationToken = default)
@@ -49,7 +49,7 @@ public static partial class NodeLinks
     /// <exception cref="BadPropertyLinkException">A link on the way is bad; the exception names it.</exception>
     /// <exception cref="PropertyLinkCycleException">The links form a cycle; the exception names the chain.</exception>
     /// <exception cref="LinkLoopException">Resolving <paramref name="path"/> met a symbolic link loop.</exception>
-    public static async ValueTask<JsonNode?> GetPropertyAsync(
+    internal static async ValueTask<JsonNode?> GetPropertyAsync(
         string path,
         string name,
         Func<string, CancellationToken, ValueTask<IReadOnlyDictionary<string, JsonNode?>?>> getProperties,
@@ -78,7 +78,7 @@ public static partial class NodeLinks
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <exception cref="NoNodeException">The node does not exist.</exception>
     /// <exception cref="LinkLoopException">Resolving <paramref name="path"/> met a symbolic link loop.</exception>
-    public static async ValueTask<ResolvedNodeProperties> ResolvePropertiesAsync(
+    internal static async ValueTask<ResolvedNodeProperties> ResolvePropertiesAsync(
         string path,
         Func<string, CancellationToken, ValueTask<IReadOnlyDictionary<string, JsonNode?>?>> getProperties,
         CancellationToken cancellationToken = default)

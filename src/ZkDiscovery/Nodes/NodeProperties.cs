@@ -16,14 +16,14 @@ namespace ZkDiscovery.Nodes;
 /// <para>
 /// <see cref="Parse(ReadOnlySpan{byte})"/> never throws: empty or whitespace data has no properties, and data that is
 /// not a JSON object (plain text, broken JSON, bytes that are not UTF-8) is read as the single property
-/// <see cref="NodePropertyNames.StringValue"/> holding the text, with <see cref="ReadWarning"/> saying why so that
+/// <c>string_value</c> holding the text, with <see cref="ReadWarning"/> saying why so that
 /// the caller can log a warning naming the path.
 /// </para>
 /// <para>
 /// <see cref="ToBytes()"/> writes compact JSON with the top-level names in ordinal order, so the same property set always
 /// gives the same bytes (zc.zk writes Python's dictionary order, which is not stable across versions; readers do
 /// not depend on the order). Nested values are written as given. A set holding only a string
-/// <see cref="NodePropertyNames.StringValue"/> is written as that raw text.
+/// <c>string_value</c> is written as that raw text.
 /// </para>
 /// <para>The values are shared, not copied: do not change a <see cref="JsonNode"/> after handing it over.</para>
 /// </remarks>
@@ -81,12 +81,12 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
     public static NodeProperties Empty { get; } = new([]);
 
     /// <summary>
-    /// Why the data was read as <see cref="NodePropertyNames.StringValue"/> (it was not a JSON object, was broken JSON,
+    /// Why the data was read as <c>string_value</c> (it was not a JSON object, was broken JSON,
     /// or was not UTF-8), or null when it was read normally. A caller should log it as a warning naming the path.
     /// </summary>
     public string? ReadWarning { get; }
 
-    /// <summary>The value of the <see cref="NodePropertyNames.Type"/> property when it is a string; otherwise null.</summary>
+    /// <summary>The value of the <c>type</c> property when it is a string; otherwise null.</summary>
     public string? Type => TryGetValue(NodePropertyNames.Type, out var value) && value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     /// <inheritdoc />
@@ -187,7 +187,7 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
 
     /// <summary>
     /// Writes properties as node data: compact UTF-8 JSON with top-level names in ordinal order, or the raw text when
-    /// the only property is a string <see cref="NodePropertyNames.StringValue"/>.
+    /// the only property is a string <c>string_value</c>.
     /// </summary>
     /// <param name="properties">The properties; names must be unique.</param>
     /// <exception cref="ArgumentException">A name is null or appears twice.</exception>

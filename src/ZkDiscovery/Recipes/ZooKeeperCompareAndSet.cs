@@ -230,10 +230,4 @@ public static partial class ZooKeeperCompareAndSet
     }
 
     private static bool IsBlank(byte[] data) => data.All(static b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n');
-
-    private static partial class Log
-    {
-        [Microsoft.Extensions.Logging.LoggerMessage(EventId = Diagnostics.ZooKeeperEventIds.CompareAndSetConflict, Level = LogLevel.Debug, Message = "ZooKeeper node {Path} changed during compare-and-set attempt {Attempt}; re-reading.")]
-        public static partial void Conflict(ILogger logger, string path, int attempt);
-    }
 }

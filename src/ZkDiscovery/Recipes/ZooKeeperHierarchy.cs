@@ -357,10 +357,4 @@ public static partial class ZooKeeperHierarchy
             : string.CompareOrdinal(x.Id, y.Id) is var i and not 0 ? i
             : ((int)x.Permissions).CompareTo((int)y.Permissions);
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = Diagnostics.ZooKeeperEventIds.HierarchyNodeApplied, Level = LogLevel.Debug, Message = "Hierarchy: {Line}")]
-        public static partial void Applied(ILogger logger, string line);
-    }
 }

@@ -6,6 +6,7 @@ using ZkDiscovery.Discovery;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Nodes;
 using ZkDiscovery.Testing;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Chaos;
 

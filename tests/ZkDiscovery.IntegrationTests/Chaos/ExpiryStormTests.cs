@@ -7,6 +7,7 @@ using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Nodes;
 using ZkDiscovery.Recipes;
 using ZkDiscovery.Testing;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Chaos;
 

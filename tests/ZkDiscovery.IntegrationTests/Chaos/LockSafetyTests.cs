@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Recipes;
 using ZkDiscovery.Testing;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Chaos;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Client;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Client;
 

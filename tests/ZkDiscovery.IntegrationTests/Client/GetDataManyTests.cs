@@ -1,6 +1,7 @@
 using ZkDiscovery.IntegrationTests.Chaos;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Protocol;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Client;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Testing;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Client;
 

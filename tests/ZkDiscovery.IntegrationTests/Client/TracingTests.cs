@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ZkDiscovery.IntegrationTests.Chaos;
 using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Client;
 

@@ -3,6 +3,7 @@ using ZkDiscovery.Discovery;
 using ZkDiscovery.IntegrationTests.Client;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Testing;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Discovery;
 

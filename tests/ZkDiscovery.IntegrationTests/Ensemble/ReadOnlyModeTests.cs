@@ -1,5 +1,6 @@
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Testing;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Ensemble;
 

@@ -3,6 +3,7 @@ using ZkDiscovery.IntegrationTests.Chaos;
 using ZkDiscovery.IntegrationTests.Client;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Nodes;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Nodes;
 

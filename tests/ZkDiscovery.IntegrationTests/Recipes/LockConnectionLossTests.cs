@@ -4,6 +4,7 @@ using ZkDiscovery.IntegrationTests.Chaos;
 using ZkDiscovery.IntegrationTests.Client;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Recipes;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Recipes;
 

@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Testing;
+using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Security;
 

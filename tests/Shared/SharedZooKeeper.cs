@@ -1,6 +1,6 @@
 using ZkDiscovery.Testing;
 
-namespace ZkDiscovery.IntegrationTests.Infrastructure;
+namespace ZkDiscovery.TestSupport;
 
 /// <summary>
 /// One standalone ZooKeeper server for the whole test assembly, started on first use and killed when the test

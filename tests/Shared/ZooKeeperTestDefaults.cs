@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ZkDiscovery.Testing;
 
-namespace ZkDiscovery.IntegrationTests.Infrastructure;
+namespace ZkDiscovery.TestSupport;
 
 /// <summary>
 /// Server settings shared by every integration test: tick 200 ms (sessions 400 ms to 30 s), TTL/container

@@ -4,8 +4,11 @@ using System.Net.Sockets;
 
 namespace ZkDiscovery.Discovery;
 
-/// <summary>Turns a bound host into the <c>HOST:PORT</c> names of registration nodes (docs/tree-format.md §5).</summary>
-public static class ServiceAddresses
+/// <summary>
+/// Turns a bound host into the <c>HOST:PORT</c> names of registration nodes (docs/tree-format.md §5). Compiled into
+/// ZkDiscovery and ZkDiscovery.Hosting (src/Shared).
+/// </summary>
+internal static class ServiceAddresses
 {
     /// <summary>True for a host that means "every address": empty, <c>0.0.0.0</c>, <c>[::]</c>, <c>::</c>, <c>+</c>, <c>*</c>.</summary>
     /// <param name="host">The host as bound or configured.</param>

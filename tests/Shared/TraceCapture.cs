@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 
-namespace ZkDiscovery.IntegrationTests.Infrastructure;
+namespace ZkDiscovery.TestSupport;
 
 /// <summary>
 /// An OpenTelemetry tracer provider for one test: the ZkDiscovery sources (as an app opts in) and the tests' own

@@ -4,10 +4,11 @@ namespace ZkDiscovery.Nodes;
 /// The reserved property names of the zc.zk conventions and helpers to recognise link properties.
 /// </summary>
 /// <remarks>
+/// Compiled into ZkDiscovery and ZkDiscovery.Hosting (src/Shared); ZkDiscovery.Configuration uses the core's copy.
 /// A property named <c>NAME -&gt;</c> is a symbolic link to another node; a property named
 /// <c>NAME =&gt;</c> is a property link to a property of another node.
 /// </remarks>
-public static class NodePropertyNames
+internal static class NodePropertyNames
 {
     /// <summary>The property holding the node's type, written <c>/name : TYPE</c> in tree text.</summary>
     public const string Type = "type";

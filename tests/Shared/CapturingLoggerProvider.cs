@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace ZkDiscovery.IntegrationTests.Infrastructure;
+namespace ZkDiscovery.TestSupport;
 
 /// <summary>Keeps every log line (message, exception and state) for secret checks.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider

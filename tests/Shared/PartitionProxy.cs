@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace ZkDiscovery.IntegrationTests.Chaos;
+namespace ZkDiscovery.TestSupport;
 
 /// <summary>
 /// TCP forwarders on 127.0.0.1, one per ensemble member, that a client connects through so the test can cut the

@@ -1,6 +1,6 @@
 using ZkDiscovery.Testing;
 
-namespace ZkDiscovery.IntegrationTests.Infrastructure;
+namespace ZkDiscovery.TestSupport;
 
 /// <summary>
 /// Starts a private standalone server for one test that needs pristine state or kills/restarts the server
