@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 using ZkDiscovery.Recipes;
 
 namespace ZkDiscovery.Dashboard.Tests;

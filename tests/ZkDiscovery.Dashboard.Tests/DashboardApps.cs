@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZkDiscovery.Dashboard;
 using ZkDiscovery.Recipes;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 using ZkDiscovery.Nodes;
 
 namespace ZkDiscovery.Dashboard.Tests;

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
-using ZkDiscovery.IntegrationTests.Infrastructure;
+using ZkDiscovery.TestSupport;
 using ZkDiscovery.Nodes;
 using static Microsoft.Playwright.Assertions;
 

@@ -16,6 +16,27 @@ public sealed class ReaderThreadGroup
 [Collection(ReaderThreadGroup.Name)]
 public sealed class ReaderThreadTests : ClientTestBase
 {
+    public ReaderThreadTests()
+    {
+        // The cap is the processor count (at least 2); these tests need a few threads more than that.
+        _cap = ZooKeeperConnection.MaxReaderThreads;
+        ZooKeeperConnection.MaxReaderThreads = 64;
+    }
+
+    private readonly int _cap;
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        ZooKeeperConnection.MaxReaderThreads = _cap;
+    }
+
+    [Fact]
+    public void TheCap_IsTheProcessorCount_AtLeastTwo()
+    {
+        Assert.Equal(Math.Max(2, Environment.ProcessorCount), _cap);
+    }
+
     [Fact]
     public async Task EachPlainConnection_ReadsOnAThreadOfItsOwn_WhichEndsWithTheClient()
     {
@@ -46,36 +67,28 @@ public sealed class ReaderThreadTests : ClientTestBase
     [Fact]
     public async Task SessionsBeyondTheThreadCap_ReadOnThePool_AndWorkAlike()
     {
-        var cap = ZooKeeperConnection.MaxReaderThreads;
         ZooKeeperConnection.MaxReaderThreads = ZooKeeperConnection.ReaderThreadsInUse + 2;
-        try
+        var clients = new List<ZooKeeperClient>();
+        for (var i = 0; i < 5; i++)
         {
-            var clients = new List<ZooKeeperClient>();
-            for (var i = 0; i < 5; i++)
-            {
-                clients.Add(await ConnectAsync());
-            }
-            Assert.Equal(ZooKeeperConnection.MaxReaderThreads, ZooKeeperConnection.ReaderThreadsInUse);
+            clients.Add(await ConnectAsync());
+        }
+        Assert.Equal(ZooKeeperConnection.MaxReaderThreads, ZooKeeperConnection.ReaderThreadsInUse);
 
-            // Every session, with or without a thread, reads, writes and gets its watch events.
-            await Client.CreateAsync(Root + "/n", Bytes("0"));
-            var sinks = clients.Select(_ => new EventSink()).ToArray();
-            for (var i = 0; i < clients.Count; i++)
-            {
-                Assert.Equal("0", Text((await clients[i].GetDataAsync(Root + "/n", sinks[i].Watcher)).Data));
-            }
-            await clients[^1].SetDataAsync(Root + "/n", Bytes("1"));
-            foreach (var sink in sinks)
-            {
-                Assert.Equal(WatchEventType.NodeDataChanged, (await sink.NextAsync()).Type);
-            }
-            var replies = await Task.WhenAll(clients.Select(c => c.GetDataAsync(Root + "/n")));
-            Assert.All(replies, r => Assert.Equal("1", Text(r.Data)));
-        }
-        finally
+        // Every session, with or without a thread, reads, writes and gets its watch events.
+        await Client.CreateAsync(Root + "/n", Bytes("0"));
+        var sinks = clients.Select(_ => new EventSink()).ToArray();
+        for (var i = 0; i < clients.Count; i++)
         {
-            ZooKeeperConnection.MaxReaderThreads = cap;
+            Assert.Equal("0", Text((await clients[i].GetDataAsync(Root + "/n", sinks[i].Watcher)).Data));
         }
+        await clients[^1].SetDataAsync(Root + "/n", Bytes("1"));
+        foreach (var sink in sinks)
+        {
+            Assert.Equal(WatchEventType.NodeDataChanged, (await sink.NextAsync()).Type);
+        }
+        var replies = await Task.WhenAll(clients.Select(c => c.GetDataAsync(Root + "/n")));
+        Assert.All(replies, r => Assert.Equal("1", Text(r.Data)));
     }
 
     [Theory]
