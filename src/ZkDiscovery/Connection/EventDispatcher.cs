@@ -232,13 +232,4 @@ internal sealed partial class EventDispatcher : IThreadPoolWorkItem
     }
 
     private readonly record struct Item(Action<WatchedEvent>? Watcher, WatchedEvent Event, ConnectionStateChangedEventArgs? State);
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = Diagnostics.ZooKeeperEventIds.WatcherFailed, Level = LogLevel.Error, Message = "A watcher threw while handling {EventType} on {Path}.")]
-        public static partial void WatcherFailed(ILogger logger, WatchEventType eventType, string? path, Exception exception);
-
-        [LoggerMessage(EventId = Diagnostics.ZooKeeperEventIds.StateHandlerFailed, Level = LogLevel.Error, Message = "A connection state handler threw while handling {State}.")]
-        public static partial void StateHandlerFailed(ILogger logger, ConnectionState state, Exception exception);
-    }
 }

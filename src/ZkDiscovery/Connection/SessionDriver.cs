@@ -27,10 +27,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private readonly TlsConnector? _tls;
     private readonly CompletionQueue _completions = new();
 
-    private readonly object _queueLock = new();
-    private List<IRequest> _queue = [];
-    private bool _writerWaiting;
-    private readonly WriterSignal _writerSignal = new();
+    private readonly RequestQueue _requests;
 
     private readonly object _stateLock = new();
     private ConnectionState _state = ConnectionState.Connecting;
@@ -51,7 +48,6 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private Task? _loop;
     private int _started;
     private volatile bool _closing;
-    private bool _disposed;
 
     public SessionDriver(ZooKeeperClientOptions options, ILogger logger, TimeProvider timeProvider, ZooKeeperMetrics metrics, Action<ConnectionStateChangedEventArgs> stateChanged)
     {
@@ -65,6 +61,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         Watches = new WatchManager();
         Context = new RequestContext(_connectionString.Chroot, Watches);
         _dispatcher = new EventDispatcher(logger, stateChanged);
+        _requests = new RequestQueue(_completions);
         if (options.Tls is { Enabled: true } tls)
         {
             _tls = new TlsConnector(tls);
@@ -159,19 +156,9 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         {
             RequestTracing.Start(request);
         }
-        var wake = false;
         try
         {
-            lock (_queueLock)
-            {
-                ObjectDisposedException.ThrowIf(_disposed, typeof(ZooKeeperClient));
-                _queue.Add(request);
-                if (_writerWaiting)
-                {
-                    _writerWaiting = false;
-                    wake = true;
-                }
-            }
+            _requests.Add(request, _current);
         }
         catch (ObjectDisposedException e) when (request.Activity is { } activity)
         {
@@ -179,73 +166,20 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             RequestTracing.Stop(activity, e);
             throw;
         }
-        if (wake)
-        {
-            if (_current is { HasRequestsInFlight: true })
-            {
-                // Replies are on their way, and their completions will queue more requests: let the writer run a
-                // moment later, so that it finds them together and sends them in one write. Inside the publisher
-                // that is after its batch; elsewhere on the pool.
-                if (!_completions.TryDeferWake(_writerSignal))
-                {
-                    ThreadPool.UnsafeQueueUserWorkItem(_writerSignal, preferLocal: true);
-                }
-            }
-            else
-            {
-                _writerSignal.Set();
-            }
-        }
         if (_started == 0)
         {
             Start();
         }
     }
 
-    /// <summary>
-    /// Moves every queued request into <paramref name="batch"/>, in order; false (and the writer marked waiting) when
-    /// none is queued. A broken connection takes nothing: what is queued now waits for the next connection.
-    /// </summary>
-    public bool TakeQueued(List<IRequest> batch, ZooKeeperConnection owner)
-    {
-        lock (_queueLock)
-        {
-            if (owner.IsBroken)
-            {
-                return false;
-            }
-            if (_queue.Count == 0)
-            {
-                _writerSignal.Arm();
-                _writerWaiting = true;
-                return false;
-            }
-            batch.AddRange(_queue);
-            _queue.Clear();
-            return true;
-        }
-    }
+    /// <summary>Moves every queued request into <paramref name="batch"/> (see <see cref="RequestQueue.TakeQueued"/>).</summary>
+    public bool TakeQueued(List<IRequest> batch, ZooKeeperConnection owner) => _requests.TakeQueued(batch, owner);
 
     /// <summary>Waits until <see cref="TakeQueued"/> may find work, or <see cref="WakeWriter"/> is called. Only after TakeQueued returned false.</summary>
-    public ValueTask WaitForQueuedAsync() => _writerSignal.WaitAsync();
+    public ValueTask WaitForQueuedAsync() => _requests.WaitForQueuedAsync();
 
     /// <summary>Wakes a waiting writer so that it notices its connection broke.</summary>
-    public void WakeWriter()
-    {
-        var wake = false;
-        lock (_queueLock)
-        {
-            if (_writerWaiting)
-            {
-                _writerWaiting = false;
-                wake = true;
-            }
-        }
-        if (wake)
-        {
-            _writerSignal.Set();
-        }
-    }
+    public void WakeWriter() => _requests.WakeWriter();
 
     public int NextXid()
     {
@@ -258,41 +192,11 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         return xid;
     }
 
-    private List<IRequest> TakeAllQueued()
-    {
-        lock (_queueLock)
-        {
-            var all = _queue;
-            _queue = [];
-            return all;
-        }
-    }
-
     /// <summary>Fails queued requests that have waited longer than the session timeout for a connection.</summary>
     private void FailStaleQueued()
     {
         var limit = _options.SessionTimeout;
-        List<IRequest>? stale = null;
-        lock (_queueLock)
-        {
-            if (_queue.Count == 0)
-            {
-                return;
-            }
-            var kept = new List<IRequest>(_queue.Count);
-            foreach (var request in _queue)
-            {
-                if (request.OpCode != OpCode.Ping && Stopwatch.GetElapsedTime(request.QueuedTimestamp) <= limit)
-                {
-                    kept.Add(request);
-                }
-                else
-                {
-                    (stale ??= []).Add(request);
-                }
-            }
-            _queue = kept;
-        }
+        var stale = _requests.TakeStale(limit);
         if (stale is not null)
         {
             Log.StaleRequestsFailed(_logger, stale.Count, limit.TotalSeconds);
@@ -392,7 +296,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             return;
         }
         var lost = new ConnectionLossException(null, $"Connection to ZooKeeper server {connection.Host} lost: {reason.Message}", reason);
-        foreach (var queued in TakeAllQueued())
+        foreach (var queued in _requests.TakeAll())
         {
             FailRequest(queued, lost);
         }
@@ -652,7 +556,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         _password = s_emptyPassword;
         Interlocked.Exchange(ref _lastZxid, 0);
         var expired = new SessionExpiredException(null, $"ZooKeeper session 0x{expiredId:x} expired.");
-        foreach (var queued in TakeAllQueued())
+        foreach (var queued in _requests.TakeAll())
         {
             FailRequest(queued, expired);
         }
@@ -672,11 +576,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     {
         Log.AuthFailed(_logger, _sessionId, error.Message);
         _authFailure = error;
-        lock (_queueLock)
-        {
-            _disposed = true;
-        }
-        foreach (var queued in TakeAllQueued())
+        foreach (var queued in _requests.Close())
         {
             FailRequest(queued, error);
         }
@@ -784,13 +684,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
             {
             }
         }
-        List<IRequest> queued;
-        lock (_queueLock)
-        {
-            _disposed = true;
-            queued = _queue;
-            _queue = [];
-        }
+        var queued = _requests.Close();
         await _lifetime.CancelAsync().ConfigureAwait(false);
         _current?.Break(new ObjectDisposedException(nameof(ZooKeeperClient)));
         if (_loop is not null)
@@ -802,7 +696,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         {
             FailRequest(request, disposed);
         }
-        foreach (var request in TakeAllQueued())
+        foreach (var request in _requests.TakeAll())
         {
             FailRequest(request, disposed);
         }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace ZkDiscovery.Cli;
+namespace ZkDiscovery.Cli.Commands;
 
 /// <summary>
 /// <c>zkd serve [-z CONNECTION] [--port N] [--host ADDRESS] [--root PATH]... [--allow-writes]</c>: the ZkDiscovery
