@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Endurance run (issue 17 item 4; docs/reliability.md "Soak"): starts a fresh standalone ZooKeeper 3.8.0 on a free
+# Endurance run (docs/reliability.md "Soak"): starts a fresh standalone ZooKeeper 3.8.0 on a free
 # 127.0.0.1 port (four-letter words mntr/wchc/wchp allowed), builds bench/ZkDiscovery.Bench in Release and runs
 # `ZkDiscovery.Bench soak` against it: W7-style churn, configuration writes and a connection cut every minute through
 # a partition proxy, samples every 10 s, a PASS/FAIL verdict at the end. Not part of CI (a one-minute version is the

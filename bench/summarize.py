@@ -7,7 +7,7 @@ from collections import defaultdict
 
 CLIENTS = ["zkdiscovery", "zkdiscovery-persistent", "zkdiscovery-endpoints", "zkdiscovery-config", "java", "kazoo", "floor",
            "curator-cache", "curator-pcc"]
-# W7's Java watchers (the references of issue 17's targets) and the ZkDiscovery clients measured against them.
+# W7's Java watchers (the references of the scale targets) and the ZkDiscovery clients measured against them.
 JAVA_W7 = ["java", "curator-cache", "curator-pcc"]
 # (workload, key, label, decimals)
 ROWS = [
@@ -71,7 +71,7 @@ def ratio(a, b):
 
 
 def targets(results, present):
-    """Issue 17's W7/W8 targets as ratios in this run (only when W7 or W8 ran)."""
+    """The W7/W8 targets as ratios in this run (only when W7 or W8 ran)."""
     def med(c, w, key):
         vals = results.get((c, w), {}).get(key) if (c, w) in results else None
         return median(vals) if vals else None
@@ -87,7 +87,7 @@ def targets(results, present):
     if not w7 and not w8:
         return out
     out.append("")
-    out.append("## Issue 17 targets, as ratios in this run (ZkDiscovery's median / the reference's median)")
+    out.append("## Scale targets, as ratios in this run (ZkDiscovery's median / the reference's median)")
     out.append("")
     out.append("| target | limit | " + " | ".join("W7: %s" % c for c in w7) + (" | " if w7 and w8 else "")
                + " | ".join("W8: %s" % c for c in w8) + " |")

@@ -5,7 +5,7 @@ using ZkDiscovery.Soak;
 namespace ZkDiscovery.Hosting.Tests;
 
 /// <summary>
-/// The one-minute soak (issue 17 item 4) in CI: the engine of <c>ZkDiscovery.Bench soak</c>
+/// The one-minute soak in CI: the engine of <c>ZkDiscovery.Bench soak</c>
 /// (bench/ZkDiscovery.Bench/Soak/SoakEngine.cs, compiled into this project) for 60 s against a private server on
 /// 127.0.0.1: churn, configuration writes and a connection cut every 20 s, samples every 10 s. It runs alone (its
 /// heap, socket and thread samples are the whole process's).

@@ -13,7 +13,7 @@ using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.Soak;
 
-/// <summary>What a soak run does and how long (issue 17 item 4). All network actions go to 127.0.0.1.</summary>
+/// <summary>What a soak run does and how long. All network actions go to 127.0.0.1.</summary>
 internal sealed class SoakOptions
 {
     /// <summary>The server's client port on 127.0.0.1; it must answer the four-letter words mntr, wchc and wchp.</summary>
@@ -120,7 +120,7 @@ internal sealed class SoakReport
 }
 
 /// <summary>
-/// The soak engine (issue 17 item 4), used by <c>ZkDiscovery.Bench soak</c> (20 minutes by default) and by a one-minute
+/// The soak engine, used by <c>ZkDiscovery.Bench soak</c> (20 minutes by default) and by a one-minute
 /// test in CI. The process under test holds a discovery resolver (<see cref="ZooKeeperServiceEndpointResolver"/>) on a
 /// service of <see cref="SoakOptions.Instances"/> ephemeral instances and a configuration provider on a node, both
 /// connected through a <see cref="PartitionProxy"/> on 127.0.0.1. Meanwhile, on direct sessions: W7-style churn (a

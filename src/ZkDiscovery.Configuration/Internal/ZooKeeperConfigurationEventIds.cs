@@ -20,7 +20,7 @@ internal static class ZooKeeperConfigurationEventIds
     public const int ReloadLoopFailed = 6011;
     public const int ReloadRetrying = 6012;
 
-    // 6020-6029: what a user must see without wiring (issue 21).
+    // 6020-6029: what a user must see without wiring.
     public const int NodeDeleted = 6020;
     public const int NodeDeletedKeysRemoved = 6021;
     public const int ReloadedKeys = 6022;

@@ -11,7 +11,7 @@ using ZkDiscovery.TestSupport;
 namespace ZkDiscovery.IntegrationTests.Chaos;
 
 /// <summary>
-/// The chaos suite (issue 8 item 1): one client under a bounded load, 50 registrations, a live view of them and a
+/// The chaos suite: one client under a bounded load, 50 registrations, a live view of them and a
 /// configuration provider bound to <c>IOptionsMonitor</c>, while the 3-member ensemble is killed, restarted, loses its
 /// quorum briefly and for longer than the session timeout, and the client is partitioned off it until its session
 /// expires. Afterwards nothing acknowledged is lost and every layer shows what the servers hold.

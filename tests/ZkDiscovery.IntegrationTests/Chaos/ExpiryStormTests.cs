@@ -12,7 +12,7 @@ using ZkDiscovery.TestSupport;
 namespace ZkDiscovery.IntegrationTests.Chaos;
 
 /// <summary>
-/// The expiry storm (issue 8 item 2): the sessions of a client and of a configuration provider are expired 20 times
+/// The expiry storm: the sessions of a client and of a configuration provider are expired 20 times
 /// in a row while registrations, live views, a held lock and configuration watchers exist. After every expiry all
 /// state is restored, the lock reports its loss, and nothing leaks (client and server watch counts, sockets).
 /// Run alone: <c>dotnet test --filter Category=ExpiryStorm</c> (also part of <c>Category=Chaos</c>).

@@ -10,7 +10,7 @@ using ZkDiscovery.TestSupport;
 namespace ZkDiscovery.IntegrationTests.Chaos;
 
 /// <summary>
-/// Lock safety under faults (issue 17 item 5): 5 clients contend for one <see cref="ZooKeeperLock"/> on the 3-member
+/// Lock safety under faults: 5 clients contend for one <see cref="ZooKeeperLock"/> on the 3-member
 /// ensemble while the leader is killed, clients' connections are cut (briefly, and for longer than the session timeout)
 /// and sessions are expired by force. Every holder writes a fencing counter under the lock; the test fails if two
 /// holds ever overlap or a fenced write is lost. Run alone: <c>dotnet test --filter Category=LockSafety</c> (also in
