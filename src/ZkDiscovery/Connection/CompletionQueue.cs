@@ -13,7 +13,7 @@ namespace ZkDiscovery.Connection;
 /// A continuation that runs in the publisher and queues a request while others are in flight does not wake the
 /// writer itself: <see cref="TryDeferWake"/> hands the wake-up to the publisher, which gives it once after its batch,
 /// so the requests queued by a whole batch go out in one write and cost no thread-pool item of their own.
-/// 
+///
 /// Continuations run one at a time in reply order, so one that blocks would hold up the ones after it, including
 /// one it may be waiting for (<c>await a; b.Wait();</c> with both replies in the same read). A watchdog guards
 /// against that: while work is queued, it checks every <see cref="DefaultStallThreshold"/> (5 ms) that publishing moved on, and

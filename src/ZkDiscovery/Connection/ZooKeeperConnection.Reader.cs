@@ -392,13 +392,7 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
                     }
                 }
                 MakeRoomToRead();
-                var read = Receive(_readBuffer.AsSpan(_readEnd));
-                if (read == 0)
-                {
-                    throw new ConnectionLossException(null, $"ZooKeeper server {Host} closed the connection.");
-                }
-                _readEnd += read;
-                Volatile.Write(ref _lastReceiveTimestamp, Stopwatch.GetTimestamp());
+                Received(Receive(_readBuffer.AsSpan(_readEnd)));
             }
         }
         catch (Exception e)
@@ -482,12 +476,7 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
                 {
                     read = await new PublishWhileReading(pending, this);
                 }
-                if (read == 0)
-                {
-                    throw new ConnectionLossException(null, $"ZooKeeper server {Host} closed the connection.");
-                }
-                _readEnd += read;
-                Volatile.Write(ref _lastReceiveTimestamp, Stopwatch.GetTimestamp());
+                Received(read);
             }
         }
         catch (Exception e)
@@ -499,6 +488,17 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
             ReturnReadBuffer();
             _readerDone.TrySetResult();
         }
+    }
+
+    /// <summary>Accounts for <paramref name="read"/> bytes just read into the buffer; none means the server closed the connection.</summary>
+    private void Received(int read)
+    {
+        if (read == 0)
+        {
+            throw new ConnectionLossException(null, $"ZooKeeper server {Host} closed the connection.");
+        }
+        _readEnd += read;
+        Volatile.Write(ref _lastReceiveTimestamp, Stopwatch.GetTimestamp());
     }
 
     private void EndReading(Exception e)
