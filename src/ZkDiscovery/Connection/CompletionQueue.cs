@@ -15,13 +15,13 @@ namespace ZkDiscovery.Connection;
 /// so the requests queued by a whole batch go out in one write and cost no thread-pool item of their own.
 ///
 /// Continuations run one at a time in reply order, so one that blocks would hold up the ones after it, including
-/// one it may be waiting for (<c>await a; b.Wait();</c> with both replies in the same read). A watchdog guards
-/// against that: while work is queued, it checks every <see cref="DefaultStallThreshold"/> (5 ms) that publishing moved on, and
-/// when it did not, it publishes the queued requests itself (and keeps doing so at every check while the stall
-/// lasts). A stalled or slow continuation therefore delays the others by at most about that threshold, after which
-/// they run alongside it, as with per-request thread-pool continuations. Nothing runs on the socket's read loop.
+/// one it may be waiting for (<c>await a; b.Wait();</c> with both replies in the same read). The process's
+/// <see cref="StallWatchdog"/> guards against that: while publishing is under way it checks that it moves on, and
+/// when it stood still for <see cref="DefaultStallThreshold"/> (5 ms), it has the queued requests published on the
+/// pool (and again after every further threshold while the stall lasts). A stalled or slow continuation therefore
+/// delays the others by at most about that threshold, after which they run alongside it.
 /// </remarks>
-internal sealed class CompletionQueue : IThreadPoolWorkItem
+internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
 {
     /// <summary>How long publishing may stand still, by default, before the watchdog publishes the queued requests itself.</summary>
     public static readonly TimeSpan DefaultStallThreshold = TimeSpan.FromMilliseconds(5);
@@ -30,38 +30,19 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
     private static CompletionQueue? t_publishing;
 
     private readonly ConcurrentQueue<IRequest> _queue = new();
-    private readonly object _watchdogLock = new();
-    private readonly ITimer _watchdog;
     private readonly TimeSpan _stallThreshold;
     private int _scheduled;
     private long _published;
-    private long _publishedAtLastCheck = -1;
-    private bool _watchdogArmed;
     private WriterSignal? _deferredWake;
     private ICompletionPublisherOwner? _stalledOwner;
 
     /// <param name="stallThreshold">How long publishing may stand still before the watchdog steps in; infinite turns the watchdog off (tests only).</param>
     public CompletionQueue(TimeSpan? stallThreshold = null)
     {
+        // Real time (the process's watchdog), not the session's TimeProvider: a test clock that stands still must not
+        // stall the callers.
         _stallThreshold = stallThreshold ?? DefaultStallThreshold;
-        // Real time, not the session's TimeProvider: a test clock that stands still must not stall the callers.
-        // Created without the ExecutionContext of the code that creates the client: continuations of loops started
-        // without one run inline where the watchdog publishes, and must not see that code's AsyncLocals (Activity).
-        if (ExecutionContext.IsFlowSuppressed())
-        {
-            _watchdog = CreateWatchdog();
-        }
-        else
-        {
-            using (ExecutionContext.SuppressFlow())
-            {
-                _watchdog = CreateWatchdog();
-            }
-        }
     }
-
-    private ITimer CreateWatchdog() =>
-        TimeProvider.System.CreateTimer(static state => ((CompletionQueue)state!).CheckProgress(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
     /// <summary>Queues <paramref name="request"/>, whose outcome is set; it is published at the next <see cref="Flush"/>.</summary>
     public void Add(IRequest request) => _queue.Enqueue(request);
@@ -133,7 +114,7 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
         t_publishing = this;
         try
         {
-            ArmWatchdog();
+            Watch();
             while (true)
             {
                 Drain();
@@ -167,48 +148,28 @@ internal sealed class CompletionQueue : IThreadPoolWorkItem
         Interlocked.Exchange(ref _deferredWake, null)?.Set();
     }
 
-    private void ArmWatchdog()
-    {
-        lock (_watchdogLock)
-        {
-            if (!_watchdogArmed)
-            {
-                _watchdogArmed = true;
-                _publishedAtLastCheck = -1;
-                _watchdog.Change(_stallThreshold, _stallThreshold);
-            }
-        }
-    }
+    public override TimeSpan StallThreshold => _stallThreshold;
 
-    private void CheckProgress()
+    public override long Progress => Interlocked.Read(ref _published);
+
+    public override bool IsIdle => Volatile.Read(ref _scheduled) == 0 && _queue.IsEmpty && Volatile.Read(ref _deferredWake) is null;
+
+    /// <summary>
+    /// A continuation has been running for a whole check interval: requests may wait behind it, requests it queued may
+    /// wait for the writer's wake-up at the end of the batch, and a loop that publishes on its own thread may need its
+    /// other work (reading) done elsewhere. All of that moves to the pool; the watchdog's thread runs no user code.
+    /// </summary>
+    public override void OnStalled()
     {
-        lock (_watchdogLock)
-        {
-            if (Volatile.Read(ref _scheduled) == 0 && _queue.IsEmpty && Volatile.Read(ref _deferredWake) is null)
-            {
-                // Idle: nothing to guard until the publisher is scheduled again (it re-arms under this lock).
-                _watchdogArmed = false;
-                _watchdog.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                return;
-            }
-            var published = Interlocked.Read(ref _published);
-            var stalled = published == _publishedAtLastCheck
-                && (!_queue.IsEmpty || Volatile.Read(ref _deferredWake) is not null || Volatile.Read(ref _stalledOwner) is not null);
-            _publishedAtLastCheck = published;
-            if (!stalled)
-            {
-                return;
-            }
-        }
-        // A continuation has been running for a whole check interval and requests wait behind it, or requests it
-        // queued wait for the writer's wake-up at the end of the batch: publish and wake here.
-        // A loop that publishes on its own thread hands its other work (reading) over to another thread.
         Interlocked.Exchange(ref _stalledOwner, null)?.OnPublisherStalled();
         if (Interlocked.Exchange(ref _deferredWake, null) is { } wake)
         {
             ThreadPool.UnsafeQueueUserWorkItem(wake, preferLocal: false);
         }
-        Drain();
+        if (!_queue.IsEmpty)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.Drain(), this, preferLocal: false);
+        }
     }
 }
 

@@ -10,11 +10,11 @@ namespace ZkDiscovery.Connection;
 /// <remarks>
 /// The callbacks run on a thread-pool work item, or on the connection's reader thread
 /// (<see cref="DispatchInline"/>), which dispatches the events it read before it publishes the replies that
-/// followed them. While it does, a watchdog checks every <see cref="CompletionQueue.DefaultStallThreshold"/> that
-/// dispatching moves on; when a callback holds the thread up for a whole interval, the reader thread hands its
+/// followed them. While it does, the process's <see cref="StallWatchdog"/> checks that dispatching moves on; when a
+/// callback holds the thread up for <see cref="CompletionQueue.DefaultStallThreshold"/>, the reader thread hands its
 /// reading over (see <see cref="ICompletionPublisherOwner"/>), so a watcher that waits for a reply gets it.
 /// </remarks>
-internal sealed partial class EventDispatcher : IThreadPoolWorkItem
+internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkItem
 {
     [ThreadStatic]
     private static EventDispatcher? t_current;
@@ -23,23 +23,15 @@ internal sealed partial class EventDispatcher : IThreadPoolWorkItem
     private readonly ILogger _logger;
     private readonly Action<ConnectionStateChangedEventArgs> _stateHandler;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly object _watchdogLock = new();
-    private readonly ITimer _watchdog;
     private int _scheduled;
     private volatile bool _completed;
     private long _dispatched;
-    private long _dispatchedAtLastCheck = -1;
-    private bool _watchdogArmed;
     private ICompletionPublisherOwner? _owner;
 
     public EventDispatcher(ILogger logger, Action<ConnectionStateChangedEventArgs> stateHandler)
     {
         _logger = logger;
         _stateHandler = stateHandler;
-        // Real time and no ExecutionContext, as the completion queue's watchdog.
-        _watchdog = BackgroundLoop.WithoutExecutionContext(
-            static self => TimeProvider.System.CreateTimer(static s => ((EventDispatcher)s!).CheckProgress(), self, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan),
-            this);
     }
 
     /// <summary>True when the calling code runs inside one of this dispatcher's callbacks.</summary>
@@ -98,7 +90,7 @@ internal sealed partial class EventDispatcher : IThreadPoolWorkItem
             return;
         }
         Volatile.Write(ref _owner, owner);
-        ArmWatchdog();
+        Watch();
         try
         {
             Run();
@@ -114,12 +106,7 @@ internal sealed partial class EventDispatcher : IThreadPoolWorkItem
     /// <summary>Stops accepting events and waits (up to <paramref name="timeout"/>) for the queued ones to run.</summary>
     public async Task CompleteAsync(TimeSpan timeout)
     {
-        lock (_watchdogLock)
-        {
-            _completed = true;
-            _watchdogArmed = false;
-            _watchdog.Dispose();
-        }
+        _completed = true;
         if (IsDispatching)
         {
             return;
@@ -191,45 +178,15 @@ internal sealed partial class EventDispatcher : IThreadPoolWorkItem
         }
     }
 
-    private void ArmWatchdog()
-    {
-        lock (_watchdogLock)
-        {
-            if (!_watchdogArmed && !_completed)
-            {
-                _watchdogArmed = true;
-                _dispatchedAtLastCheck = -1;
-                var interval = CompletionQueue.DefaultStallThreshold;
-                _watchdog.Change(interval, interval);
-            }
-        }
-    }
+    public override TimeSpan StallThreshold => CompletionQueue.DefaultStallThreshold;
 
-    private void CheckProgress()
-    {
-        ICompletionPublisherOwner? stalled = null;
-        lock (_watchdogLock)
-        {
-            if (_completed)
-            {
-                return;
-            }
-            if (Volatile.Read(ref _owner) is null)
-            {
-                // Nobody dispatches on a thread that must go on reading: nothing to guard.
-                _watchdogArmed = false;
-                _watchdog.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                return;
-            }
-            var dispatched = Interlocked.Read(ref _dispatched);
-            if (dispatched == _dispatchedAtLastCheck)
-            {
-                stalled = Interlocked.Exchange(ref _owner, null);
-            }
-            _dispatchedAtLastCheck = dispatched;
-        }
-        stalled?.OnPublisherStalled();
-    }
+    public override long Progress => Interlocked.Read(ref _dispatched);
+
+    /// <summary>Watched only while it dispatches on a thread that must go on reading.</summary>
+    public override bool IsIdle => Volatile.Read(ref _owner) is null;
+
+    /// <summary>A callback held the reader thread up for a whole interval: the thread's owner hands its reading over.</summary>
+    public override void OnStalled() => Interlocked.Exchange(ref _owner, null)?.OnPublisherStalled();
 
     private readonly record struct Item(Action<WatchedEvent>? Watcher, WatchedEvent Event, ConnectionStateChangedEventArgs? State);
 }

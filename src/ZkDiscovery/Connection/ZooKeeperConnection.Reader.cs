@@ -53,6 +53,7 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
     private const int InitialReadBuffer = 64 * 1024;
     private const int PollSliceMicroseconds = 50_000;
     private const int ReadPollLimitMicroseconds = 1_000_000;
+    private const int MaxReadsAtOnce = 16;
     private const int ThreadReading = 0;
     private const int ThreadPublishing = 1;
     private const int AsyncReading = 2;
@@ -455,25 +456,34 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
 
     private async Task ReadLoopAsync()
     {
+        var readsAtOnce = 0;
         try
         {
             while (true)
             {
                 ProcessBuffered();
                 MakeRoomToRead();
-                // Everything read so far is handled: its replies go to their callers in one go. When the next read
-                // has to wait, they are published right here once it is posted (the loop goes on on another thread
-                // if data arrives meanwhile); when it completed at once, on the pool, so that reading goes on.
+                // Everything read so far is handled. When the next read has to wait, the events and then the replies
+                // go to their callers right here once it is posted (the loop goes on on another thread if data
+                // arrives meanwhile). When it completed at once, more data is there: it is handled first, and the
+                // delivery waits for the next read that waits, which keeps events before the replies read after
+                // them. Only a stream that never pauses (MaxReadsAtOnce reads in a row) is delivered on the pool
+                // meanwhile, where events and replies go separately.
                 var pending = _stream.ReadAsync(_readBuffer.AsMemory(_readEnd), _readToken);
                 int read;
                 if (pending.IsCompleted)
                 {
-                    _driver.Dispatcher.Flush();
-                    _driver.Completions.Flush();
+                    if (++readsAtOnce >= MaxReadsAtOnce)
+                    {
+                        readsAtOnce = 0;
+                        _driver.Dispatcher.Flush();
+                        _driver.Completions.Flush();
+                    }
                     read = pending.GetAwaiter().GetResult();
                 }
                 else
                 {
+                    readsAtOnce = 0;
                     read = await new PublishWhileReading(pending, this);
                 }
                 Received(read);
