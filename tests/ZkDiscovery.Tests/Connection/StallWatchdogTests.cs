@@ -21,19 +21,25 @@ public class StallWatchdogTests
     [Fact]
     public async Task BusyAndMovingOn_IsNeverTold()
     {
-        var item = new FakeWatched(TimeSpan.FromMilliseconds(50)) { Busy = true };
+        // The threshold is long against any scheduling delay of the thread that moves it on, which runs meanwhile.
+        var item = new FakeWatched(TimeSpan.FromMilliseconds(500)) { Busy = true };
         item.StartWatching();
-        var standingStill = new FakeWatched(TimeSpan.FromMilliseconds(50)) { Busy = true };
+        var standingStill = new FakeWatched(TimeSpan.FromMilliseconds(20)) { Busy = true };
         standingStill.StartWatching();
-
-        // Move on faster than the threshold for as long as the other item needs to be told twice.
-        var told = standingStill.WaitForStallsAsync(2);
-        while (!told.IsCompleted)
+        using var stop = new CancellationTokenSource();
+        var mover = Task.Factory.StartNew(() =>
         {
-            item.MoveOn();
-            await Task.WhenAny(told, Task.Delay(5));
-        }
-        await told.WaitAsync(s_timeout);
+            while (!stop.IsCancellationRequested)
+            {
+                item.MoveOn();
+                Thread.Sleep(1);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        // As long as the other item needs to be told five times (about five of its thresholds, well under one of this one's).
+        await standingStill.WaitForStallsAsync(5).WaitAsync(s_timeout);
+        await stop.CancelAsync();
+        await mover;
 
         Assert.Equal(0, item.Stalls);
         item.Busy = standingStill.Busy = false;
