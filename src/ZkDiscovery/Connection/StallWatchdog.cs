@@ -131,7 +131,15 @@ internal static class StallWatchdog
             }
             foreach (var item in stalled)
             {
-                item.OnStalled();
+                try
+                {
+                    item.OnStalled();
+                }
+#pragma warning disable CA1031 // One object's stall handling must not stop the watchdog of every other session.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
             }
             stalled.Clear();
             if (Volatile.Read(ref s_parked))
