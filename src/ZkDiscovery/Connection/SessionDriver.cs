@@ -262,9 +262,11 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         }
     }
 
-    /// <param name="record">The notification.</param>
-    /// <param name="dispatchLater">True on the reader thread, which dispatches the events it read itself once it has handled the frames.</param>
-    public void OnNotification(WatcherEventRecord record, bool dispatchLater)
+    /// <summary>
+    /// Registers a notification the reader read. Its watchers are queued, not dispatched: the reader dispatches them
+    /// itself once it has handled the frames it read, before it publishes the replies read after them.
+    /// </summary>
+    public void OnNotification(WatcherEventRecord record)
     {
         var type = (WatchEventType)record.Type;
         var path = record.Path is null ? "/" : Context.StripChroot(record.Path);
@@ -276,7 +278,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         var e = new WatchedEvent(type, KeeperState.SyncConnected, path);
         foreach (var watcher in triggered)
         {
-            _dispatcher.Enqueue(watcher, e, schedule: !dispatchLater);
+            _dispatcher.Enqueue(watcher, e, schedule: false);
         }
     }
 

@@ -592,7 +592,7 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
         {
             case Xids.Notification:
                 var e = WatcherEventRecord.Read(ref reader);
-                _driver.OnNotification(e, dispatchLater: true);
+                _driver.OnNotification(e);
                 return;
             case Xids.Ping:
                 return;
