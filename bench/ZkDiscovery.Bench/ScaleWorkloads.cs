@@ -359,9 +359,12 @@ internal static class ScaleWorkloads
 
     /// <summary>
     /// The discovery layer: a <see cref="ZooKeeperServiceEndpointResolver"/> on W's session with /bench/big as the path of
-    /// service "big". Each change token callback records (time, newest snapshot) in O(1) and follows the newest
-    /// snapshot's token; which change each snapshot reflects is worked out after the measured phase, so the harness adds
-    /// no O(N) work per change. After the churner's last ack each new snapshot is compared with the final children once.
+    /// service "big". Each change token callback follows the newest snapshot's token and checks, in change order, which
+    /// changes the new snapshot reflects: a binary search for the created and the deleted name in the name-ordered
+    /// endpoints, stopping at the first change not yet reflected. That is O(log N) per change and keeps no snapshot alive
+    /// (the Java drivers keep none either; holding every snapshot would make the measured process's collector copy them).
+    /// A change reflected before an earlier one would be recorded no earlier than that one: the lag can only come out
+    /// high. After the churner's last ack each new snapshot is compared with the final children once.
     /// </summary>
     private sealed class EndpointsWatcher : IW7Watcher
     {
@@ -372,10 +375,14 @@ internal static class ScaleWorkloads
         private readonly ChangeBook _book;
         private readonly ZooKeeperHostingMetrics _metrics = new(null);
         private readonly ZooKeeperServiceEndpointResolver _resolver;
-        private readonly List<(long At, ServiceEndpointSnapshot Snapshot)> _seen = [];
+        private readonly string[] _createdNames = new string[ScaleNames.Changes];
+        private readonly string[] _deletedNames = new string[ScaleNames.Changes];
+        private readonly long[] _reflectedAt = new long[ScaleNames.Changes];
         private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Action<object?> _onChange;
+        private ServiceEndpointSnapshot? _last;
+        private int _next;
         private bool _recording;
         private bool _acknowledged;
         private volatile bool _stopped;
@@ -385,6 +392,11 @@ internal static class ScaleWorkloads
             _client = client;
             _n = n;
             _book = book;
+            for (var i = 0; i < ScaleNames.Changes; i++)
+            {
+                _createdNames[i] = ScaleNames.Created(i);
+                _deletedNames[i] = ScaleNames.Deleted(i, n);
+            }
             var options = new ZooKeeperServiceDiscoveryOptions();
             options.Services[Service] = ScaleNames.BigPath;
             _resolver = new ZooKeeperServiceEndpointResolver(client, Options.Create(options), NullLoggerFactory.Instance, TimeProvider.System, _metrics);
@@ -415,28 +427,10 @@ internal static class ScaleWorkloads
 
         public long[] ReflectedAt()
         {
-            List<(long At, ServiceEndpointSnapshot Snapshot)> seen;
             lock (_gate)
             {
-                seen = [.. _seen];
+                return (long[])_reflectedAt.Clone();
             }
-            var at = new long[ScaleNames.Changes];
-            var pending = Enumerable.Range(0, ScaleNames.Changes).ToList();
-            var n = _n;
-            foreach (var (time, snapshot) in seen)
-            {
-                var names = new HashSet<string>(snapshot.Endpoints.Select(e => e.Name), StringComparer.Ordinal);
-                pending.RemoveAll(i =>
-                {
-                    if (!names.Contains(ScaleNames.Deleted(i, n)) && names.Contains(ScaleNames.Created(i)))
-                    {
-                        at[i] = time;
-                        return true;
-                    }
-                    return false;
-                });
-            }
-            return at;
         }
 
         public HashSet<string> ViewNames() =>
@@ -468,21 +462,51 @@ internal static class ScaleWorkloads
                 {
                     if (snapshot.IsLoaded && snapshot.Endpoints.Length == _n)
                     {
-                        _recording = true; // loaded: from now on every snapshot is recorded for the lag
+                        _recording = true; // loaded: from now on every snapshot is checked for the lag
                         _loaded.TrySetResult();
                     }
                     return;
                 }
-                if (_seen.Count == 0 || !ReferenceEquals(_seen[^1].Snapshot, snapshot))
+                var endpoints = snapshot.Endpoints;
+                if (!ReferenceEquals(_last, snapshot))
                 {
-                    _seen.Add((now, snapshot));
+                    _last = snapshot;
+                    while (_next < ScaleNames.Changes && Contains(endpoints, _createdNames[_next]) && !Contains(endpoints, _deletedNames[_next]))
+                    {
+                        _reflectedAt[_next++] = now;
+                    }
                 }
-                if (_acknowledged && !_all.Task.IsCompleted && snapshot.Endpoints.Length == _book.Final.Count
-                    && snapshot.Endpoints.All(e => _book.Final.Contains(e.Name)))
+                if (_acknowledged && !_all.Task.IsCompleted && endpoints.Length == _book.Final.Count
+                    && endpoints.All(e => _book.Final.Contains(e.Name)))
                 {
                     _all.TrySetResult();
                 }
             }
+        }
+
+        /// <summary>Binary search by node name: the snapshot's endpoints are in ordinal order of their names.</summary>
+        private static bool Contains(System.Collections.Immutable.ImmutableArray<ZooKeeperServiceEndpoint> endpoints, string name)
+        {
+            var low = 0;
+            var high = endpoints.Length - 1;
+            while (low <= high)
+            {
+                var middle = low + ((high - low) >> 1);
+                var comparison = string.CompareOrdinal(endpoints[middle].Name, name);
+                if (comparison == 0)
+                {
+                    return true;
+                }
+                if (comparison < 0)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
+            }
+            return false;
         }
     }
 
