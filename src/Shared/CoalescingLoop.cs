@@ -29,7 +29,8 @@ namespace ZkDiscovery.Connection;
 /// </list>
 /// <para>
 /// <see cref="Signal"/> is safe from any thread, never blocks, never runs the step inline and allocates nothing: it is
-/// called from watch callbacks on the client's dispatcher, once per watch event.
+/// called from watch callbacks on the client's dispatcher, once per watch event. <see cref="SignalInline"/> is the same
+/// except that it starts the pass on the calling thread when the loop is parked.
 /// </para>
 /// </remarks>
 internal sealed class CoalescingLoop : IAsyncDisposable, IValueTaskSource
@@ -87,6 +88,9 @@ internal sealed class CoalescingLoop : IAsyncDisposable, IValueTaskSource
     /// <summary>Cancelled once the loop is asked to stop; the token every step receives.</summary>
     public CancellationToken Stopping => _stop.Token;
 
+    /// <summary>True while the loop waits for a signal with nothing to do (for tests of <see cref="SignalInline"/>).</summary>
+    internal bool IsParked => Volatile.Read(ref _state) == Waiting;
+
     /// <summary>Completes when the loop has ended (the last step and the stop callback done); faults only when the stop callback throws.</summary>
     public Task Completion => _completion;
 
@@ -102,7 +106,18 @@ internal sealed class CoalescingLoop : IAsyncDisposable, IValueTaskSource
     }
 
     /// <summary>Asks for one more pass of the step; free when one is already owed. Thread-safe; never blocks.</summary>
-    public void Signal()
+    public void Signal() => SignalCore(runHere: false);
+
+    /// <summary>
+    /// Asks for one more pass, and when the loop is parked, starts that pass on the calling thread: the step runs here up
+    /// to its first await that does not complete at once, and the loop goes on wherever that await resumes. For watch
+    /// callbacks on the client's dispatcher, whose replies resume their awaiters on that same thread anyway: a watch event
+    /// then costs no thread-pool hop. The client's stall watchdog covers a step that blocks there, as it covers any watch
+    /// callback. Not for callers that must not run the step (a caller holding a lock the step takes, user code).
+    /// </summary>
+    public void SignalInline() => SignalCore(runHere: true);
+
+    private void SignalCore(bool runHere)
     {
         if (_debounce > TimeSpan.Zero)
         {
@@ -119,7 +134,9 @@ internal sealed class CoalescingLoop : IAsyncDisposable, IValueTaskSource
             {
                 if (state == Waiting)
                 {
-                    // Only the signal that moved the loop out of Waiting completes the wait: once per park.
+                    // Only the signal that moved the loop out of Waiting completes the wait: once per park, so this
+                    // signaller alone decides where the parked loop resumes.
+                    _wake.RunContinuationsAsynchronously = !runHere;
                     _wake.SetResult(true);
                 }
                 return;

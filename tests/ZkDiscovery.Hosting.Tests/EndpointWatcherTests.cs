@@ -384,4 +384,50 @@ public sealed class EndpointWatcherTests
         Assert.Empty(gone.Endpoints);
         await writer.DeleteAsync(root);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task LargeService_IsTakenInOffTheConnectionsReaderThread_AndItsChangesFollowed(bool perProviderReads)
+    {
+        // Thousands of providers take tens of milliseconds to take in: done on the connection's reader thread (where the
+        // replies resume their awaiters), that would hold up every other reply of the session and make the connection
+        // give up reading on a thread of its own.
+        const int Providers = 3_000;
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var root = $"/watcher-{Guid.NewGuid():N}";
+        await using var writer = await ZooKeeperClient.ConnectAsync(cs);
+        await writer.EnsurePathAsync(root + "/providers");
+        for (var start = 0; start < Providers; start += 500)
+        {
+            await writer.MultiAsync(Enumerable.Range(start, 500).Select(i =>
+                MultiOperation.Create($"{root}/providers/10.7.{i / 250}.{i % 250}:80", Json("{\"pid\":1}"))));
+        }
+        await using var reader = await ZooKeeperClient.ConnectAsync(cs);
+        await using var watcher = new ServiceEndpointWatcher(reader, Service, root + "/providers", Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System) { PerProviderReads = perProviderReads };
+        var published = new System.Collections.Concurrent.ConcurrentQueue<(int Count, string? Thread)>();
+        void Follow(ServiceEndpointSnapshot snapshot) => snapshot.ChangeToken.RegisterChangeCallback(_ =>
+        {
+            // Change tokens fire on the thread that published the next snapshot.
+            var next = watcher.Snapshot;
+            published.Enqueue((next.Endpoints.Length, Thread.CurrentThread.Name));
+            Follow(next);
+        }, null);
+        Follow(watcher.Snapshot);
+        watcher.Start();
+        using var cts = new CancellationTokenSource(ZooKeeperWaits.Timeout);
+        await ZooKeeperWaits.WaitForSnapshotAsync(() => watcher.Snapshot, s => s.Endpoints.Length == Providers, cts.Token);
+
+        var loaded = published.First(p => p.Count == Providers);
+        Assert.NotEqual("ZooKeeperReader", loaded.Thread);
+
+        // And a change of one provider after it (deleted and another created) is followed.
+        await writer.DeleteAsync(root + "/providers/10.7.0.0:80");
+        await writer.CreateAsync(root + "/providers/10.8.0.1:80", Json("{\"pid\":2}"));
+        var after = await ZooKeeperWaits.WaitForSnapshotAsync(
+            () => watcher.Snapshot,
+            s => s.Endpoints.Length == Providers && s.Endpoints.Any(e => e.Name == "10.8.0.1:80"),
+            cts.Token);
+        Assert.DoesNotContain(after.Endpoints, e => e.Name == "10.7.0.0:80");
+    }
 }

@@ -52,6 +52,10 @@ internal sealed partial class ServiceEndpointWatcher
         {
             var batch = batches[b];
             await ((Task)batch).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (batches.Length > 1)
+            {
+                await LeaveReaderThreadAsync().ConfigureAwait(false);
+            }
             if (!batch.IsCompletedSuccessfully)
             {
                 switch (batch.Exception?.InnerException)
@@ -103,6 +107,20 @@ internal sealed partial class ServiceEndpointWatcher
         }
     }
 
+    /// <summary>
+    /// Goes on on the thread pool when running on a thread of the client's own (a reply resumes its awaiter on the
+    /// connection's reader thread): taking in one provider there is cheap (a change of the service), but a whole service
+    /// (at the start, after a reconnect) would hold the thread up long enough for the connection to give up reading on a
+    /// thread of its own. Free on a pool thread.
+    /// </summary>
+    private static async ValueTask LeaveReaderThreadAsync()
+    {
+        if (!Thread.CurrentThread.IsThreadPoolThread)
+        {
+            await Task.Yield();
+        }
+    }
+
     /// <summary>A provider the server gave an error for: gone (the children view drops it) or unreadable (logged).</summary>
     private void Skip(Provider provider, ZooKeeperErrorCode error)
     {
@@ -131,6 +149,10 @@ internal sealed partial class ServiceEndpointWatcher
                 var provider = providers[start + i];
                 var read = reads[i];
                 await ((Task)read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (count > 1)
+                {
+                    await LeaveReaderThreadAsync().ConfigureAwait(false);
+                }
                 if (read.IsCompletedSuccessfully)
                 {
                     lost ??= await ApplyAsync(provider, read.Result, cancellationToken).ConfigureAwait(false);

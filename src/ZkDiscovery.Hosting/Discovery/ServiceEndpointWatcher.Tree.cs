@@ -180,6 +180,10 @@ internal sealed partial class ServiceEndpointWatcher
             return;
         }
         _pathExists = true;
+        if (names.Count > ReadsPerBatch)
+        {
+            await LeaveReaderThreadAsync().ConfigureAwait(false); // A whole service to take in: not on the connection's reader thread.
+        }
         await DropUnlistedAsync(names).ConfigureAwait(false);
         var toRead = new List<Provider>(names.Count);
         foreach (var name in names)
@@ -227,8 +231,24 @@ internal sealed partial class ServiceEndpointWatcher
             }
             toRead.Add(provider);
         }
-        await ReadAsync(toRead, cancellationToken).ConfigureAwait(false);
-        await RemoveGoneAsync().ConfigureAwait(false);
+        if (toRead.Count > 0)
+        {
+            await ReadAsync(toRead, cancellationToken).ConfigureAwait(false);
+        }
+        // Only the named providers can have gone: dropping them costs nothing per provider of the service.
+        List<Provider>? gone = null;
+        foreach (var name in names.Keys)
+        {
+            if (_providers.TryGetValue(name, out var provider) && provider.Gone)
+            {
+                _providers.Remove(name);
+                (gone ??= []).Add(provider);
+            }
+        }
+        if (gone is not null)
+        {
+            await ReleaseAsync(gone, removeWatches: false).ConfigureAwait(false);
+        }
         PublishChanges(names);
     }
 
@@ -344,7 +364,8 @@ internal sealed partial class ServiceEndpointWatcher
             {
                 _dirty[name] = e.Type;
             }
-            Signal();
+            // On the dispatcher, where the read this pass makes resumes anyway: the pass starts here, without a hop.
+            _loop.SignalInline();
         }
     }
 

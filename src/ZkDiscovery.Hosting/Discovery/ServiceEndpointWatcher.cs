@@ -154,7 +154,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 {
                     _changed.Add(e.Path);
                 }
-                Signal();
+                _loop.SignalInline(); // On the dispatcher, where the read this pass makes resumes anyway: no hop.
                 break;
             case WatchEventType.None when e.State == KeeperState.Expired:
                 Volatile.Write(ref _readAll, 1);
@@ -219,7 +219,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         {
             var view = await LiveChildren.StartAsync(_client, ServicePath, _loggerFactory, cancellationToken).ConfigureAwait(false);
             _view = view;
-            _viewSubscription = view.Subscribe(_ => Signal());
+            _viewSubscription = view.Subscribe(_ => _loop.SignalInline()); // On the dispatcher, as a watch callback.
             await TracedAsync(static (w, ct) => w.RefreshAsync(ct), cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -279,6 +279,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         var view = _view!;
         var parent = view.RealPath;
         var names = view.Children;
+        if (names.Count > ReadsPerBatch && (_providers.Count == 0 || Volatile.Read(ref _readAll) != 0))
+        {
+            await LeaveReaderThreadAsync().ConfigureAwait(false); // A whole service to take in: not on the connection's reader thread.
+        }
         if (!string.Equals(parent, _providersParent, StringComparison.Ordinal))
         {
             // The service path leads somewhere else now (a link changed): let the old place go.

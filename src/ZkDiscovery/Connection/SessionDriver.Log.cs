@@ -38,6 +38,9 @@ internal sealed partial class SessionDriver
         [LoggerMessage(EventId = ZooKeeperEventIds.ReadWriteServerFound, Level = LogLevel.Information, Message = "Found read-write ZooKeeper server {Server}; reconnecting to it.")]
         public static partial void ReadWriteServerFound(ILogger logger, ZooKeeperHost server);
 
+        [LoggerMessage(EventId = ZooKeeperEventIds.ReaderThreadHandedOver, Level = LogLevel.Information, Message = "A callback held the reader thread of ZooKeeper session 0x{SessionId:x} for over {ThresholdMs} ms; the connection to {Server} reads on the thread pool from now on (more CPU per reply). Keep watch callbacks and the code after an awaited ZooKeeper call short, or move long work off them (await Task.Yield()).")]
+        public static partial void ReaderThreadHandedOver(ILogger logger, long sessionId, double thresholdMs, ZooKeeperHost server);
+
         [LoggerMessage(EventId = ZooKeeperEventIds.ProtocolError, Level = LogLevel.Error, Message = "Protocol error from ZooKeeper server {Server}: {Reason}")]
         public static partial void ProtocolError(ILogger logger, ZooKeeperHost server, string reason);
 

@@ -307,6 +307,10 @@ internal sealed partial class SessionDriver : IAsyncDisposable
 
     public void OnProtocolError(ZooKeeperConnection connection, Exception error) => Log.ProtocolError(_logger, connection.Host, error.Message);
 
+    /// <summary>The connection's reader thread was held up by a callback and handed reading over to the thread pool.</summary>
+    public void OnReaderThreadHandedOver(ZooKeeperConnection connection) =>
+        Log.ReaderThreadHandedOver(_logger, SessionId, CompletionQueue.DefaultStallThreshold.TotalMilliseconds, connection.Host);
+
     // ---- the session loop ----
 
     private async Task RunAsync()

@@ -53,6 +53,10 @@ internal static class StallWatchdog
     // How long the thread keeps ticking with nothing to watch before it parks (a park costs a wake-up on the next event).
     private static readonly long s_lingerTicks = Stopwatch.Frequency / 10;
 
+    // A tick this much later than due means the watchdog itself was held up (a garbage collection suspends every managed
+    // thread; a starved CPU delays every thread): what it watches could not move meanwhile either.
+    private static readonly long s_lateTicks = 3 * Tick.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+
     private static readonly object s_lock = new();
     private static readonly List<Entry> s_entries = [];
     private static readonly AutoResetEvent s_wake = new(false);
@@ -86,11 +90,16 @@ internal static class StallWatchdog
     private static void Run()
     {
         var lastBusy = Stopwatch.GetTimestamp();
+        var lastTick = lastBusy;
         List<StallWatched> stalled = [];
         while (true)
         {
             s_wake.WaitOne(Tick);
             var now = Stopwatch.GetTimestamp();
+            // After a pause of the whole process, the time it lasted is not held against anyone: each busy object gets a
+            // full threshold from now, so only a stall that outlasts the pause (seen on ticks that come on time) counts.
+            var paused = now - lastTick > s_lateTicks;
+            lastTick = now;
             lock (s_lock)
             {
                 for (var i = s_entries.Count - 1; i >= 0; i--)
@@ -109,7 +118,7 @@ internal static class StallWatchdog
                         continue;
                     }
                     var progress = item.Progress;
-                    if (progress != entry.Progress)
+                    if (progress != entry.Progress || paused)
                     {
                         entry.Progress = progress;
                         entry.Since = now;
@@ -146,6 +155,7 @@ internal static class StallWatchdog
             {
                 s_wake.WaitOne();
                 lastBusy = Stopwatch.GetTimestamp();
+                lastTick = lastBusy;
             }
         }
     }

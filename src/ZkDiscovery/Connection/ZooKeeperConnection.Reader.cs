@@ -447,6 +447,8 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
         if (Interlocked.CompareExchange(ref _readerMode, AsyncReading, ThreadPublishing) == ThreadPublishing)
         {
             _ = Task.Run(ReadLoopAsync, CancellationToken.None);
+            // On the pool: the watchdog's thread runs no user code, and a logger may be slow.
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c._driver.OnReaderThreadHandedOver(c), this, preferLocal: false);
         }
         // Replies read but not published yet (a watcher stalled before them) go out on the pool; so do events queued
         // behind a stalled callback once it returns.

@@ -20,6 +20,7 @@ internal static class ZooKeeperEventIds
     public const int ReadWriteServerFound = 1011;
     public const int SessionTimeoutNegotiated = 1012;
     public const int ProtocolError = 1013;
+    public const int ReaderThreadHandedOver = 1014;
 
     // 1100-1199: transport security and SASL (Connection/TlsConnector, SASL exchange).
     public const int TlsHandshakeCompleted = 1100;

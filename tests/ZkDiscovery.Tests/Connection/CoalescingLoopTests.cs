@@ -61,6 +61,87 @@ public sealed class CoalescingLoopTests
     }
 
     [Fact]
+    public async Task SignalInline_LoopParked_RunsThePassOnTheSignallingThreadBeforeReturning()
+    {
+        var passes = new Passes();
+        var ranOn = new ConcurrentQueue<int>();
+        await using var loop = new CoalescingLoop(_ =>
+        {
+            ranOn.Enqueue(Environment.CurrentManagedThreadId);
+            passes.Begin();
+            passes.End();
+            return Task.CompletedTask;
+        });
+        loop.Signal();
+        loop.Start();
+        await passes.WaitForEndAsync(1);
+        Assert.True(SpinWait.SpinUntil(() => loop.IsParked, s_timeout));
+
+        // From a thread of its own, as the connection's reader thread calls it from a watch callback.
+        var (signaller, endedBeforeReturn) = OnThreadOfItsOwn(() =>
+        {
+            loop.SignalInline();
+            return passes.Ended;
+        });
+        Assert.Equal(2, endedBeforeReturn);
+        Assert.Equal(signaller, ranOn.Last());
+
+        // A plain signal never runs the pass on the signaller's thread.
+        Assert.True(SpinWait.SpinUntil(() => loop.IsParked, s_timeout));
+        var (plainSignaller, _) = OnThreadOfItsOwn(() =>
+        {
+            loop.Signal();
+            return 0;
+        });
+        await passes.WaitForEndAsync(3);
+        Assert.NotEqual(plainSignaller, ranOn.Last());
+    }
+
+    [Fact]
+    public async Task SignalInline_WhileAStepRuns_OnlyOwesOnePass_AndReturnsAtOnce()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var passes = new Passes();
+        await using var loop = new CoalescingLoop(async _ =>
+        {
+            if (passes.Begin() == 1)
+            {
+                await gate.Task;
+            }
+            passes.End();
+        });
+        loop.Signal();
+        loop.Start();
+        await passes.WaitForBeginAsync(1);
+
+        // The loop is busy, not parked: the signal only owes a pass, and returns at once.
+        var (_, endedBeforeReturn) = OnThreadOfItsOwn(() =>
+        {
+            loop.SignalInline();
+            return passes.Ended;
+        });
+        Assert.Equal(0, endedBeforeReturn);
+        gate.SetResult();
+        await passes.WaitForEndAsync(2);
+        Assert.Equal(2, passes.Started);
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a new thread (not the pool's); returns that thread's id and the result.</summary>
+    private static (int ThreadId, int Result) OnThreadOfItsOwn(Func<int> action)
+    {
+        var threadId = 0;
+        var result = 0;
+        var thread = new Thread(() =>
+        {
+            threadId = Environment.CurrentManagedThreadId;
+            result = action();
+        });
+        thread.Start();
+        Assert.True(thread.Join(s_timeout));
+        return (threadId, result);
+    }
+
+    [Fact]
     public async Task Start_Twice_Throws()
     {
         await using var loop = new CoalescingLoop(_ => Task.CompletedTask);
