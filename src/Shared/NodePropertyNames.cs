@@ -16,6 +16,9 @@ internal static class NodePropertyNames
     /// <summary>The property holding the raw text of node data that is not a JSON object.</summary>
     public const string StringValue = "string_value";
 
+    /// <summary>The read warning of data that is text, not a JSON object (read as <see cref="StringValue"/>).</summary>
+    public const string NotAnObjectWarning = "the data is not a JSON object";
+
     /// <summary>The property holding the registering process id on registration nodes.</summary>
     public const string Pid = "pid";
 

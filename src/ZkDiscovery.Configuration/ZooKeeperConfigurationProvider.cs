@@ -351,11 +351,13 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
 
     private void OnWatch(WatchedEvent e)
     {
-        // On the client's dispatcher: only wake the loop.
+        // On the client's dispatcher, where the pass's reads resume anyway: the pass starts here, without a thread-pool
+        // hop (after the reload delay, when there is one, it starts on the delay's timer).
         if (Volatile.Read(ref _disposed) == 0
             && e.Type is WatchEventType.NodeCreated or WatchEventType.NodeDeleted or WatchEventType.NodeDataChanged or WatchEventType.NodeChildrenChanged)
         {
-            Signal();
+            Interlocked.Increment(ref _changes);
+            _loop.SignalInline();
         }
     }
 

@@ -196,6 +196,7 @@ internal sealed partial class ServiceEndpointWatcher
             if (CuratorServiceInstance.TryParse(data.Data, out var instance, out var error))
             {
                 provider.Curator = instance;
+                provider.Data = null;
                 provider.Stored = new NodeProperties(instance.Metadata.Select(static m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(m.Value))));
             }
             else
@@ -210,6 +211,21 @@ internal sealed partial class ServiceEndpointWatcher
             return null;
         }
         provider.Curator = null;
+        var scan = ProviderData.Scan(data.Data);
+        if (scan.IsPlain && !scan.HasPropertyLinks)
+        {
+            // Kept as read: the endpoint builds its properties when someone asks for them.
+            if (scan.Warning is { } plainWarning && provider.WarnedMzxid != data.Stat.Mzxid)
+            {
+                provider.WarnedMzxid = data.Stat.Mzxid;
+                Log.ProviderDataWarning(_logger, provider.Path, ServiceName, plainWarning);
+            }
+            await provider.ReleaseLinkedAsync().ConfigureAwait(false);
+            provider.Stored = null;
+            provider.Data = data.Data;
+            return null;
+        }
+        provider.Data = null;
         var stored = NodeProperties.Parse(data.Data);
         if (stored.ReadWarning is { } warning && provider.WarnedMzxid != data.Stat.Mzxid)
         {

@@ -190,7 +190,7 @@ internal sealed partial class ServiceEndpointWatcher
         {
             if (!_providers.TryGetValue(name, out var provider))
             {
-                provider = new Provider(name, ZooKeeperPath.Combine(ServicePath, name));
+                provider = new Provider(name, ServicePath);
                 _providers.Add(name, provider);
             }
             toRead.Add(provider); // One with a property-link view keeps it; the read tells whether the node is still there.
@@ -226,7 +226,7 @@ internal sealed partial class ServiceEndpointWatcher
             }
             if (!_providers.TryGetValue(name, out var provider))
             {
-                provider = new Provider(name, ZooKeeperPath.Combine(ServicePath, name));
+                provider = new Provider(name, ServicePath);
                 _providers.Add(name, provider);
             }
             toRead.Add(provider);

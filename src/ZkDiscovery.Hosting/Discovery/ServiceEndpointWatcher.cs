@@ -291,13 +291,22 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             _providersParent = parent;
         }
         var readAll = Interlocked.Exchange(ref _readAll, 0) != 0;
-        HashSet<string>? changed = null;
+        HashSet<string>? changedPaths = null;
         lock (_changedLock)
         {
             if (_changed.Count > 0)
             {
-                changed = _changed;
+                changedPaths = _changed;
                 _changed = new HashSet<string>(StringComparer.Ordinal);
+            }
+        }
+        // The providers whose data watch fired, by name.
+        HashSet<string>? changed = null;
+        foreach (var changedPath in changedPaths ?? [])
+        {
+            if (string.Equals(ZooKeeperPath.GetParent(changedPath), parent, StringComparison.Ordinal))
+            {
+                (changed ??= new HashSet<string>(StringComparer.Ordinal)).Add(ZooKeeperPath.GetName(changedPath));
             }
         }
 
@@ -313,10 +322,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         {
             if (!_providers.TryGetValue(name, out var provider))
             {
-                provider = new Provider(name, ZooKeeperPath.Combine(parent, name));
+                provider = new Provider(name, parent);
                 _providers.Add(name, provider);
             }
-            else if (readAll || (changed is not null && changed.Contains(provider.Path)))
+            else if (readAll || (changed is not null && changed.Contains(name)))
             {
                 provider.NeedsRead = true;
             }
@@ -431,27 +440,29 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     /// </summary>
     private ZooKeeperServiceEndpoint? EndpointOf(Provider provider)
     {
-        NodeProperties? properties;
-        string path;
+        // What the endpoint is made from: the plain data as read, the properties of a Curator instance or of data that
+        // needed a full parse, or the view of a provider with property links.
+        object? source;
+        NodeProperties? properties = null;
+        string? linkedPath = null;
         if (provider.Linked is { } linked)
         {
-            properties = linked.IsDeleted ? null : linked.Properties;
-            path = linked.RealPath;
+            source = properties = linked.IsDeleted ? null : linked.Properties;
+            linkedPath = linked.RealPath;
         }
         else
         {
-            properties = provider.Stored;
-            path = provider.Path;
+            source = (object?)provider.Data ?? (properties = provider.Stored);
         }
-        if (properties is null)
+        if (source is null)
         {
             return null;
         }
-        if (provider.Endpoint is { } existing && ReferenceEquals(provider.EndpointProperties, properties))
+        if (provider.Endpoint is { } existing && ReferenceEquals(provider.EndpointSource, source))
         {
             return existing;
         }
-        if (ReferenceEquals(provider.RejectedProperties, properties))
+        if (ReferenceEquals(provider.RejectedSource, source))
         {
             return null;
         }
@@ -461,15 +472,19 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             if (!instance.IsEnabled || !instance.IsUp)
             {
                 // Not to be called: disabled, or a status other than UP (draining, out of service), as Spring skips it.
-                provider.RejectedProperties = properties;
+                provider.RejectedSource = source;
                 Log.InstanceNotUp(_logger, provider.Path, ServiceName, instance.IsEnabled, instance.InstanceStatus ?? "");
                 return null;
             }
-            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, provider.Name, instance, properties, this, out endpoint);
+            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, linkedPath ?? provider.Path, provider.Name, instance, properties!, this, out endpoint);
+        }
+        else if (properties is null)
+        {
+            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, provider.Parent, provider.Name, provider.Data!, ProviderData.Scan(provider.Data), provider.CreatedMs, this, out endpoint);
         }
         else
         {
-            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, path, provider.Name, properties, provider.CreatedMs, this, out endpoint);
+            _ = ZooKeeperServiceEndpoint.TryCreate(ServiceName, linkedPath ?? provider.Path, provider.Name, properties, provider.CreatedMs, this, out endpoint);
         }
         if (endpoint is not null)
         {
@@ -478,11 +493,11 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
                 endpoint.InheritLoad(old);
             }
             provider.Endpoint = endpoint;
-            provider.EndpointProperties = properties;
-            provider.RejectedProperties = null;
+            provider.EndpointSource = source;
+            provider.RejectedSource = null;
             return endpoint;
         }
-        provider.RejectedProperties = properties;
+        provider.RejectedSource = source;
         Log.BadEndpoint(_logger, provider.Name, ServicePath);
         return null;
     }
@@ -538,17 +553,30 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     }
 
     /// <summary>One child of the service path, as last read. Only the loop touches it.</summary>
-    private sealed class Provider(string name, string path)
+    private sealed class Provider(string name, string parent)
     {
         public string Name { get; } = name;
 
-        public string Path { get; } = path;
+        /// <summary>The path it is a child of (one string shared by every provider of the service).</summary>
+        public string Parent { get; } = parent;
+
+        /// <summary>Its node's path, made when asked for.</summary>
+        public string Path => ZooKeeperPath.Combine(Parent, Name);
 
         /// <summary>True until its data was read (with a watch) since it was listed, its watch fired or a new session began.</summary>
         public bool NeedsRead { get; set; } = true;
 
-        /// <summary>Its properties, symbolic links left out; null when not read, gone, unreadable or followed by <see cref="Linked"/>.</summary>
+        /// <summary>
+        /// Its properties when its data needed a full parse (symbolic links left out), or a Curator instance's metadata;
+        /// null when not read, gone, unreadable, plain (<see cref="Data"/>) or followed by <see cref="Linked"/>.
+        /// </summary>
         public NodeProperties? Stored { get; set; }
+
+        /// <summary>
+        /// Its data as read when plain (no property links, <see cref="ProviderData.Scan"/> conclusive: scanned again, in
+        /// well under a microsecond, when its endpoint is made); null otherwise.
+        /// </summary>
+        public byte[]? Data { get; set; }
 
         /// <summary>The view of a provider whose data holds property links.</summary>
         public LiveProperties? Linked { get; set; }
@@ -568,15 +596,18 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
         public ZooKeeperServiceEndpoint? Endpoint { get; set; }
 
-        public NodeProperties? EndpointProperties { get; set; }
+        /// <summary>The data or properties <see cref="Endpoint"/> was made from.</summary>
+        public object? EndpointSource { get; set; }
 
-        public NodeProperties? RejectedProperties { get; set; }
+        /// <summary>The data or properties that made no usable endpoint (logged once).</summary>
+        public object? RejectedSource { get; set; }
 
         /// <summary>Leaves it out of the list until it is read again.</summary>
         public void Forget()
         {
             NeedsRead = false;
             Stored = null;
+            Data = null;
         }
 
         public async ValueTask ReleaseLinkedAsync()

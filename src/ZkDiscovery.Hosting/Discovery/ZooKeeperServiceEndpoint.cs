@@ -52,34 +52,55 @@ public interface IZooKeeperEndpointFeature
 public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpointFeature
 {
     private readonly IStaleSource? _staleSource;
+    // An endpoint read from plain data keeps the data and builds what it is asked for (a service of thousands of
+    // endpoints mostly never asks): the path from the parent, the URI and EndPoint from the node name, the properties
+    // from the data. Each is built once; a race builds it twice and keeps the first.
+    private readonly string? _parentPath;
+    private readonly byte[]? _data;
+    private readonly bool _dataHasSymbolicLinks;
+    private readonly bool _addressFromName;
+    private readonly string? _nameScheme;
+    private string? _path;
+    private Uri? _uri;
+    private EndPoint? _endPoint;
+    private IFeatureCollection? _features;
+    private NodeProperties? _properties;
     private int _inFlight;
 
     internal ZooKeeperServiceEndpoint(string serviceName, string path, string name, Uri uri, EndPoint endPoint, string? endpointName, NodeProperties properties, DateTimeOffset? registeredAt, IStaleSource? staleSource, CuratorServiceInstance? curatorInstance = null)
     {
         CuratorInstance = curatorInstance;
         ServiceName = serviceName;
-        Path = path;
+        _path = path;
         Name = name;
-        Uri = uri;
-        EndPoint = endPoint;
+        _uri = uri;
+        _endPoint = endPoint;
         EndpointName = endpointName;
-        Properties = properties;
+        _properties = properties;
         RegisteredAt = registeredAt;
         _staleSource = staleSource;
-        var features = new FeatureCollection(2);
-        features.Set<IZooKeeperEndpointFeature>(this);
-        if (Uri.CheckHostName(uri.IdnHost) == UriHostNameType.Dns)
-        {
-            features.Set<IHostNameFeature>(new HostNameFeature(uri.IdnHost));
-        }
-        Features = features;
+    }
+
+    private ZooKeeperServiceEndpoint(string serviceName, string parentPath, string name, Uri? uri, string? nameScheme, string? endpointName, byte[] data, bool dataHasSymbolicLinks, DateTimeOffset? registeredAt, IStaleSource? staleSource)
+    {
+        ServiceName = serviceName;
+        _parentPath = parentPath;
+        Name = name;
+        _uri = uri;
+        _addressFromName = uri is null;
+        _nameScheme = nameScheme;
+        EndpointName = endpointName;
+        _data = data;
+        _dataHasSymbolicLinks = dataHasSymbolicLinks;
+        RegisteredAt = registeredAt;
+        _staleSource = staleSource;
     }
 
     /// <inheritdoc/>
     public string ServiceName { get; }
 
     /// <inheritdoc/>
-    public string Path { get; }
+    public string Path => _path ?? Init(ref _path, ZooKeeperPath.Combine(_parentPath!, Name));
 
     /// <summary>The node's name, usually <c>HOST:PORT</c>.</summary>
     public string Name { get; }
@@ -88,7 +109,7 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
     /// The URI that ZkDiscovery's own HttpClient handler sends to: the node's <c>uri</c> property, else
     /// <c>SCHEME://HOST:PORT/</c> (scheme from the <c>scheme</c> property, default http).
     /// </summary>
-    public Uri Uri { get; }
+    public Uri Uri => _uri ?? Init(ref _uri, new Uri($"{_nameScheme ?? Uri.UriSchemeHttp}://{Name}/", UriKind.Absolute));
 
     /// <summary>
     /// The named endpoint this is (the node's <c>endpoint</c> property, for queries such as <c>https://_dashboard.fooservice</c>),
@@ -98,7 +119,7 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
 
     /// <inheritdoc/>
     /// <remarks>For a Curator instance: the metadata of its Spring payload, as strings.</remarks>
-    public NodeProperties Properties { get; }
+    public NodeProperties Properties => _properties ?? Init(ref _properties, ParseData());
 
     /// <summary>The layout of the node the endpoint was read from: zc.zk's <c>HOST:PORT</c> node, or a Curator x-discovery instance.</summary>
     public ZooKeeperRegistrationLayout Layout => CuratorInstance is null ? ZooKeeperRegistrationLayout.ZcZk : ZooKeeperRegistrationLayout.Curator;
@@ -113,16 +134,16 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
     public bool IsStale => _staleSource?.IsStale ?? false;
 
     /// <inheritdoc/>
-    public override EndPoint EndPoint { get; }
+    public override EndPoint EndPoint => _endPoint ?? Init(ref _endPoint, MakeEndPoint());
 
     /// <inheritdoc/>
-    public override IFeatureCollection Features { get; }
+    public override IFeatureCollection Features => _features ?? Init(ref _features, MakeFeatures());
 
     /// <summary>Requests this process has in flight to the endpoint through ZkDiscovery's HttpClient handler (for power-of-two-choices).</summary>
     public int InFlightRequests => Volatile.Read(ref _inFlight);
 
     /// <summary>The URI scheme the endpoint was registered with, or null when its data names none (a bare <c>HOST:PORT</c>).</summary>
-    internal string? Scheme => EndPoint is UriEndPoint u ? u.Uri.Scheme : null;
+    internal string? Scheme => _addressFromName ? _nameScheme : EndPoint is UriEndPoint u ? u.Uri.Scheme : null;
 
     internal void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
@@ -131,7 +152,7 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
     internal void InheritLoad(ZooKeeperServiceEndpoint previous) => Interlocked.Add(ref _inFlight, previous.InFlightRequests);
 
     /// <inheritdoc/>
-    public override string ToString() => EndPoint is UriEndPoint ? Uri.ToString() : Name;
+    public override string ToString() => (_addressFromName ? _nameScheme is null : EndPoint is not UriEndPoint) ? Name : Uri.ToString();
 
     /// <summary>
     /// Makes the endpoint of node <paramref name="name"/> from its properties; false when they name no usable address
@@ -140,41 +161,48 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
     internal static bool TryCreate(string serviceName, string path, string name, NodeProperties properties, long createdMs, IStaleSource? staleSource, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZooKeeperServiceEndpoint? endpoint)
     {
         endpoint = null;
-        EndPoint? endPoint = null;
-        Uri? uri = null;
-        if (TryGetString(properties, "uri", out var uriText) && Uri.TryCreate(uriText, UriKind.Absolute, out var parsed) && !string.IsNullOrEmpty(parsed.Host))
+        var uri = UriFrom(TryGetString(properties, "uri"));
+        EndPoint endPoint;
+        if (uri is not null)
         {
-            uri = parsed;
-            endPoint = new UriEndPoint(parsed);
+            endPoint = new UriEndPoint(uri);
         }
+        else
+        {
+            var scheme = TryGetString(properties, "scheme");
+            if (!IsAddressName(name, scheme))
+            {
+                return false;
+            }
+            uri = new Uri($"{scheme ?? Uri.UriSchemeHttp}://{name}/", UriKind.Absolute);
+            endPoint = scheme is not null ? new UriEndPoint(uri) : EndPointFromName(name);
+        }
+        var registeredAt = RegisteredAtFrom(TryGetString(properties, "started"), createdMs);
+        endpoint = new ZooKeeperServiceEndpoint(serviceName, path, name, uri, endPoint, TryGetString(properties, "endpoint"), properties, registeredAt, staleSource);
+        return true;
+    }
+
+    /// <summary>
+    /// Makes the endpoint of node <paramref name="name"/> under <paramref name="parentPath"/> from its plain data (no
+    /// property links, <paramref name="scan"/> conclusive), keeping the data: the properties, the path and, for an
+    /// address from the node name, the URI and EndPoint are built when first asked for. False as for the other overload.
+    /// </summary>
+    internal static bool TryCreate(string serviceName, string parentPath, string name, byte[] data, in ProviderData scan, long createdMs, IStaleSource? staleSource, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZooKeeperServiceEndpoint? endpoint)
+    {
+        Debug.Assert(scan.IsPlain && !scan.HasPropertyLinks, "Only plain data is kept.");
+        endpoint = null;
+        var uri = UriFrom(Clean(scan.Uri));
+        string? scheme = null;
         if (uri is null)
         {
-            var hasScheme = TryGetString(properties, "scheme", out var scheme);
-            var colon = name.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(name.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            scheme = Clean(scan.Scheme);
+            if (!IsAddressName(name, scheme))
             {
                 return false;
-            }
-            if (!Uri.TryCreate($"{(hasScheme ? scheme : Uri.UriSchemeHttp)}://{name}/", UriKind.Absolute, out uri))
-            {
-                return false;
-            }
-            if (hasScheme)
-            {
-                endPoint = new UriEndPoint(uri);
-            }
-            else
-            {
-                var host = name[..colon];
-                endPoint = IPAddress.TryParse(host.Trim('[', ']'), out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
             }
         }
-        TryGetString(properties, "endpoint", out var endpointName);
-        DateTimeOffset? registeredAt = TryGetString(properties, "started", out var started)
-            && DateTimeOffset.TryParse(started, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
-            ? at
-            : createdMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(createdMs) : null;
-        endpoint = new ZooKeeperServiceEndpoint(serviceName, path, name, uri, endPoint!, endpointName, properties, registeredAt, staleSource);
+        var registeredAt = RegisteredAtFrom(Clean(scan.Started), createdMs);
+        endpoint = new ZooKeeperServiceEndpoint(serviceName, parentPath, name, uri, scheme, Clean(scan.Endpoint), data, scan.HasSymbolicLinks, registeredAt, staleSource);
         return true;
     }
 
@@ -189,19 +217,72 @@ public sealed class ZooKeeperServiceEndpoint : ServiceEndpoint, IZooKeeperEndpoi
         {
             return false;
         }
-        TryGetString(metadata, "endpoint", out var endpointName);
         DateTimeOffset? registeredAt = instance.RegistrationTimeUtc > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(instance.RegistrationTimeUtc) : null;
-        endpoint = new ZooKeeperServiceEndpoint(serviceName, path, name, uri, new UriEndPoint(uri), endpointName, metadata, registeredAt, staleSource, instance);
+        endpoint = new ZooKeeperServiceEndpoint(serviceName, path, name, uri, new UriEndPoint(uri), TryGetString(metadata, "endpoint"), metadata, registeredAt, staleSource, instance);
         return true;
     }
 
-    private static bool TryGetString(NodeProperties properties, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    /// <summary>The absolute URI <paramref name="text"/> names, when it has a host.</summary>
+    private static Uri? UriFrom(string? text) =>
+        text is not null && Uri.TryCreate(text, UriKind.Absolute, out var parsed) && !string.IsNullOrEmpty(parsed.Host) ? parsed : null;
+
+    /// <summary>True when <paramref name="name"/> is <c>HOST:PORT</c> (a valid host, a port 1-65535) and <paramref name="scheme"/>, if any, a valid scheme.</summary>
+    private static bool IsAddressName(string name, string? scheme)
     {
-        value = properties.TryGetValue(name, out var node) && node is JsonValue v && v.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text)
-            ? text.Trim()
-            : null;
-        return value is not null;
+        var colon = name.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(name.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+        var host = name.AsSpan(0, colon);
+        if (host.Length > 2 && host[0] == '[' && host[^1] == ']')
+        {
+            host = host[1..^1];
+        }
+        return Uri.CheckHostName(host.ToString()) != UriHostNameType.Unknown && (scheme is null || Uri.CheckSchemeName(scheme));
     }
+
+    /// <summary>The IPEndPoint or DnsEndPoint of a <c>HOST:PORT</c> node name (already checked).</summary>
+    private static EndPoint EndPointFromName(string name)
+    {
+        var colon = name.LastIndexOf(':');
+        var port = int.Parse(name.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture);
+        var host = name[..colon];
+        return IPAddress.TryParse(host.AsSpan().Trim(['[', ']']), out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
+    }
+
+    private static DateTimeOffset? RegisteredAtFrom(string? started, long createdMs) =>
+        started is not null && DateTimeOffset.TryParse(started, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+            ? at
+            : createdMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(createdMs) : null;
+
+    private EndPoint MakeEndPoint() => _addressFromName && _nameScheme is null ? EndPointFromName(Name) : new UriEndPoint(Uri);
+
+    private FeatureCollection MakeFeatures()
+    {
+        var features = new FeatureCollection(2);
+        features.Set<IZooKeeperEndpointFeature>(this);
+        if (Uri.CheckHostName(Uri.IdnHost) == UriHostNameType.Dns)
+        {
+            features.Set<IHostNameFeature>(new HostNameFeature(Uri.IdnHost));
+        }
+        return features;
+    }
+
+    private NodeProperties ParseData()
+    {
+        var properties = NodeProperties.Parse(_data);
+        // Symbolic links are for paths below the provider, not part of what it says about itself.
+        return _dataHasSymbolicLinks ? new NodeProperties(properties.Where(p => !NodePropertyNames.IsSymbolicLink(p.Key))) : properties;
+    }
+
+    private static T Init<T>(ref T? field, T value)
+        where T : class => Interlocked.CompareExchange(ref field, value, null) ?? value;
+
+    private static string? TryGetString(NodeProperties properties, string name) =>
+        properties.TryGetValue(name, out var node) && node is JsonValue v && v.TryGetValue<string>(out var text) ? Clean(text) : null;
+
+    private static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     private sealed class HostNameFeature(string hostName) : IHostNameFeature
     {

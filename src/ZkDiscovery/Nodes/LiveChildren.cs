@@ -10,11 +10,13 @@ namespace ZkDiscovery.Nodes;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The view watches the nodes it reads (no polling). Subscriber callbacks run on the view's own loop, never on the
-/// client's event dispatcher and never concurrently; while a callback runs, <see cref="Children"/>,
-/// <see cref="RealPath"/> and <see cref="IsDeleted"/> show the value it is told about. A slow callback delays later
-/// notifications of this view only. After a reconnect or a session expiry the view reads the node again and notifies
-/// only when the value differs.
+/// The view watches the nodes it reads (no polling). Subscriber callbacks run on the view's own loop, one at a time and
+/// never concurrently; while a callback runs, <see cref="Children"/>, <see cref="RealPath"/> and <see cref="IsDeleted"/>
+/// show the value it is told about. The loop's pass starts on the thread that delivered the watch event and goes on
+/// where its read resumes: for a plain connection, the connection's reader thread. A slow callback delays later
+/// notifications of this view; one that blocks for more than a few milliseconds also moves the connection's reading to
+/// the thread pool (logged), so long work belongs off the callback. After a reconnect or a session expiry the view
+/// reads the node again and notifies only when the value differs.
 /// </para>
 /// <para>
 /// When the real node is deleted, the view resolves <see cref="Path"/> again and follows the new real node; when the

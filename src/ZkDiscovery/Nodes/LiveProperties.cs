@@ -13,7 +13,8 @@ namespace ZkDiscovery.Nodes;
 /// <remarks>
 /// <para>
 /// The view watches every node it reads, the targets of property links included (no polling). Subscriber callbacks
-/// run on the view's own loop, never on the client's event dispatcher and never concurrently; while a callback runs,
+/// run on the view's own loop, one at a time and never concurrently (on the thread its reads resume on, as for
+/// <see cref="LiveChildren"/>); while a callback runs,
 /// <see cref="Properties"/>, <see cref="RealPath"/> and <see cref="IsDeleted"/> show the value it is told about.
 /// After a reconnect or a session expiry the view reads again and notifies only when the value differs.
 /// </para>

@@ -40,9 +40,10 @@ internal sealed record LiveSnapshot<TValue>(string RealPath, TValue Value, bool 
 /// <para>
 /// Every node a read touches is read with this view's watcher (a missing node gets an exists watch), so any change
 /// that could alter the result — the node, the link properties on the way, the targets of property links — fires a
-/// watch. Watch callbacks and state events only set a flag and signal the view's <see cref="CoalescingLoop"/>: nothing
-/// runs on the client's dispatcher. Signals coalesce; the flag is cleared before a read starts, so a change during a read
-/// causes one more read.
+/// watch. Watch callbacks and state events only set a flag and signal the view's <see cref="CoalescingLoop"/>; a watch
+/// event starts the pass on the dispatcher (<see cref="CoalescingLoop.SignalInline"/>) up to its read, whose reply
+/// resumes it on the reader thread anyway. Signals coalesce; the flag is cleared before a read starts, so a change during
+/// a read causes one more read.
 /// </para>
 /// <para>
 /// The loop owns <see cref="_watched"/> and the warning bookkeeping; only it reads and writes them (and
@@ -175,7 +176,8 @@ internal sealed partial class LiveViewCore<TView, TValue> : IAsyncDisposable
 
     private void OnWatch(WatchedEvent e)
     {
-        // Runs on the client's dispatcher: only wake the loop.
+        // Runs on the client's dispatcher, where the refresh's reads resume anyway: the refresh starts here, without a
+        // thread-pool hop.
         if (Volatile.Read(ref _disposed) != 0)
         {
             return;
@@ -186,7 +188,8 @@ internal sealed partial class LiveViewCore<TView, TValue> : IAsyncDisposable
             case WatchEventType.NodeDeleted:
             case WatchEventType.NodeDataChanged:
             case WatchEventType.NodeChildrenChanged:
-                RequestRefresh();
+                Volatile.Write(ref _refreshPending, 1);
+                _loop.SignalInline();
                 break;
             case WatchEventType.None when e.State == KeeperState.Expired:
                 // The watch went with the session; the read queues until the new session is up and re-arms it.

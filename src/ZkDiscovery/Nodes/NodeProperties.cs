@@ -160,7 +160,7 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
         }
         if (trimmed[0] != '{' || trimmed[^1] != '}')
         {
-            return FromStringValue(text, "the data is not a JSON object");
+            return FromStringValue(text, NodePropertyNames.NotAnObjectWarning);
         }
         try
         {
