@@ -49,6 +49,8 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     private ZooKeeperClientPool.Lease? _lease;
     private IConfigurationReader? _reader;
     private HashSet<string> _watched = new(StringComparer.Ordinal);
+    // The provider's reads through the client's shared node cache (null: its own watcher, on every node it reads).
+    private ConfigurationNodeCache.Subscriber? _shared;
     private int _changes;
     private int _connectionLosses;
     private int _discarded;
@@ -98,6 +100,9 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     public Exception? LastError => _lastError;
 
     internal ZooKeeperClient? Client => _lease?.Client;
+
+    /// <summary>The shared node cache this provider reads through, or null (node-per-key layout, no reload on change).</summary>
+    internal ConfigurationNodeCache? NodeCache => _shared is null ? null : _lease?.NodeCache;
 
     /// <summary>Log events waiting for the host's logging (for tests).</summary>
     internal int PendingLogEvents => _logger.PendingCount;
@@ -153,6 +158,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
             {
                 _loop.Completion.Wait(TimeSpan.FromSeconds(5));
             }
+            _shared?.Dispose();
             var watched = _watched;
             _ = Task.Run(() => RemoveWatchesAsync(watched)).Wait(TimeSpan.FromSeconds(5));
             lease.Dispose();
@@ -210,7 +216,13 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         _lease = ZooKeeperClientPool.Acquire(_connectionString, _digest, _source.LoggerFactory, _time);
         var client = _lease.Client;
         client.StateChanged += _stateHandler;
-        _reader = ConfigurationReaders.Create(client, _source.ReloadOnChange ? _watcher : null, Path, _source);
+        if (_source.ReloadOnChange && _source.Layout != ZooKeeperConfigurationLayout.NodePerKey)
+        {
+            // Read and watched through the client's shared node cache: providers of the same nodes share the reads and
+            // the watches, and a pass after a change reads only the nodes that changed.
+            _shared = _lease.NodeCache.Subscribe(_watcher);
+        }
+        _reader = ConfigurationReaders.Create(client, _source.ReloadOnChange ? _watcher : null, Path, _source, _shared);
 
         var snapshot = ReadSnapshot();
         Exception? failure;
@@ -260,6 +272,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         {
             Log.StartupFailed(_logger, Path, failure);
             client.StateChanged -= _stateHandler;
+            _shared?.Dispose();
             await RemoveWatchesAsync(_watched).ConfigureAwait(false);
             Interlocked.Exchange(ref _lease, null)?.Dispose();
             Volatile.Write(ref _disposed, 1);
@@ -659,9 +672,9 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
 
     private async Task RemoveWatchesAsync(HashSet<string> paths)
     {
-        if (paths.Count == 0 || _lease?.Client is not { } client)
+        if (_shared is not null || paths.Count == 0 || _lease?.Client is not { } client)
         {
-            return;
+            return; // The shared cache's watches are its own: they go when they fire.
         }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time);
         foreach (var path in paths)

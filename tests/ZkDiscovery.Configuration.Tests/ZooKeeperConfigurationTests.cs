@@ -317,6 +317,69 @@ public sealed class ZooKeeperConfigurationTests : ConfigurationTestBase
     }
 
     [Fact]
+    public async Task SamePath_TwoConfigurations_OneReadAndOneWatchPerChange_BothReload()
+    {
+        var path = Root + "/shared";
+        await Client.CreateAsync(path, Bytes("""{"v":1}"""));
+        var first = Build(path, s => s.ReloadDelay = TimeSpan.Zero);
+        var second = Build(path, s => s.ReloadDelay = TimeSpan.Zero);
+        var cache = ProviderOf(first).NodeCache;
+        Assert.NotNull(cache);
+        Assert.Same(cache, ProviderOf(second).NodeCache); // One session, one cache.
+        using var firstReloads = new ReloadRecorder(first);
+        using var secondReloads = new ReloadRecorder(second);
+        var readsBefore = cache.Reads;
+
+        await Client.SetDataAsync(path, Bytes("""{"v":2}"""));
+
+        Assert.Equal("2", (await firstReloads.NextAsync())["v"]);
+        Assert.Equal("2", (await secondReloads.NextAsync())["v"]);
+        // One getData for both providers, which left the one watch both of them follow.
+        Assert.Equal(1, cache.Reads - readsBefore);
+
+        await Client.SetDataAsync(path, Bytes("""{"v":3}"""));
+        Assert.Equal("3", (await firstReloads.NextAsync())["v"]);
+        Assert.Equal("3", (await secondReloads.NextAsync())["v"]);
+        Assert.Equal(2, cache.Reads - readsBefore);
+    }
+
+    [Fact]
+    public async Task IncludeChildren_OneChildChanged_OnlyThatNodeIsReadAgain()
+    {
+        var path = Root + "/app";
+        await Client.CreateAsync(path, Bytes("""{"name":"app"}"""));
+        for (var i = 0; i < 20; i++)
+        {
+            await Client.CreateAsync($"{path}/c{i:00}", Bytes($$"""{"v":{{i}}}"""));
+        }
+        var configuration = Build(path, s =>
+        {
+            s.IncludeChildren = true;
+            s.ReloadDelay = TimeSpan.Zero;
+        });
+        Assert.Equal("7", configuration["c07:v"]);
+        var cache = ProviderOf(configuration).NodeCache!;
+        using var reloads = new ReloadRecorder(configuration);
+        var readsBefore = cache.Reads;
+
+        await Client.SetDataAsync(path + "/c07", Bytes("""{"v":"seven"}"""));
+
+        var reloaded = await reloads.NextAsync();
+        Assert.Equal("seven", reloaded["c07:v"]);
+        Assert.Equal("19", reloaded["c19:v"]);
+        Assert.Equal("app", reloaded["name"]);
+        Assert.Equal(1, cache.Reads - readsBefore); // Not the 22 reads of the whole tree.
+
+        // A child deleted: the parent's list is read again. A pass that starts on the child's own event, before the
+        // parent's arrives, also looks for the child once (getData, then exists) and is discarded.
+        await Client.DeleteAsync(path + "/c19");
+        reloaded = await reloads.NextAsync();
+        Assert.False(reloaded.ContainsKey("c19:v"));
+        Assert.Equal("seven", reloaded["c07:v"]);
+        Assert.InRange(cache.Reads - readsBefore, 2, 4);
+    }
+
+    [Fact]
     public async Task ConfigurationManager_ConnectionStringFromEarlierSource()
     {
         await Client.CreateAsync(Root + "/a", Bytes("""{"x":1}"""));

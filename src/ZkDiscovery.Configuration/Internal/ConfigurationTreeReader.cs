@@ -38,6 +38,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
 {
     private readonly ZooKeeperClient _client;
     private readonly Action<WatchedEvent>? _watcher;
+    private readonly ConfigurationNodeCache.Subscriber? _cache;
     private readonly string _path;
     private readonly string? _prefix;
     private readonly int _childDepth;
@@ -47,10 +48,15 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
     /// <param name="path">The normalised path to read.</param>
     /// <param name="prefix">The key prefix, or null.</param>
     /// <param name="childDepth">How many levels of children to map as sections; 0 for none.</param>
-    public ConfigurationTreeReader(ZooKeeperClient client, Action<WatchedEvent>? watcher, string path, string? prefix, int childDepth)
+    /// <param name="cache">
+    /// The provider's access to the shared cache of the client's configuration nodes, which reads and watches for every
+    /// provider (the watcher is then not used); null to read every node on each pass.
+    /// </param>
+    public ConfigurationTreeReader(ZooKeeperClient client, Action<WatchedEvent>? watcher, string path, string? prefix, int childDepth, ConfigurationNodeCache.Subscriber? cache = null)
     {
         _client = client;
         _watcher = watcher;
+        _cache = cache;
         _path = path;
         _prefix = prefix;
         _childDepth = childDepth;
@@ -62,7 +68,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
     /// <summary>Reads the tree once. Throws only for cancellation and a disposed client.</summary>
     public async Task<ConfigurationReadResult> ReadAsync(CancellationToken cancellationToken)
     {
-        var pass = new Pass(_client, _watcher);
+        var pass = new Pass(_client, _watcher, _cache);
         try
         {
             var data = ConfigurationKeyMapper.CreateData();
@@ -245,15 +251,12 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
     }
 
     /// <summary>The tree changed under a read (a node listed a moment ago is gone); the result is discarded.</summary>
-    private sealed class TreeChangedException(string path) : Exception($"{path} changed while the configuration was read.");
 
-    /// <summary>A node as one pass read it.</summary>
-    private sealed record NodeEntry(NodeProperties Properties, NodeStat Stat);
 
     /// <summary>The reads of one pass: each node read once, with the watcher; what was watched; what was wrong.</summary>
-    private sealed class Pass(ZooKeeperClient client, Action<WatchedEvent>? watcher)
+    private sealed class Pass(ZooKeeperClient client, Action<WatchedEvent>? watcher, ConfigurationNodeCache.Subscriber? cache)
     {
-        private readonly Dictionary<string, NodeEntry?> _nodes = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, ConfigurationNode?> _nodes = new(StringComparer.Ordinal);
         private readonly Dictionary<string, IReadOnlyList<string>?> _children = new(StringComparer.Ordinal);
 
         public HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
@@ -277,15 +280,25 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             (await ReadNodeAsync(path, cancellationToken).ConfigureAwait(false))?.Properties;
 
         /// <summary>A node's properties and stat with a data watch, or null (with an exists watch) when it does not exist.</summary>
-        public async ValueTask<NodeEntry?> ReadNodeAsync(string path, CancellationToken cancellationToken)
+        public async ValueTask<ConfigurationNode?> ReadNodeAsync(string path, CancellationToken cancellationToken)
         {
             if (_nodes.TryGetValue(path, out var cached))
             {
                 return cached;
             }
-            if (watcher is not null)
+            if (watcher is not null || cache is not null)
             {
                 Watched.Add(path);
+            }
+            if (cache is not null)
+            {
+                var shared = await cache.GetNodeAsync(path, cancellationToken).ConfigureAwait(false);
+                if (shared?.Properties.ReadWarning is { } sharedWarning)
+                {
+                    Problems.Add($"the data of {path} is not a JSON object ({sharedWarning})");
+                }
+                _nodes[path] = shared;
+                return shared;
             }
             for (var attempt = 0; attempt < 3; attempt++)
             {
@@ -297,7 +310,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
                     {
                         Problems.Add($"the data of {path} is not a JSON object ({warning})");
                     }
-                    var entry = new NodeEntry(properties, data.Stat);
+                    var entry = new ConfigurationNode(properties, data.Stat);
                     _nodes[path] = entry;
                     return entry;
                 }
@@ -321,11 +334,17 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             {
                 return cached;
             }
-            if (watcher is not null)
+            if (watcher is not null || cache is not null)
             {
                 Watched.Add(path);
             }
             IReadOnlyList<string>? children;
+            if (cache is not null)
+            {
+                children = await cache.GetChildrenAsync(path, cancellationToken).ConfigureAwait(false);
+                _children[path] = children;
+                return children;
+            }
             try
             {
                 children = (await client.GetChildrenAsync(path, watcher, cancellationToken).ConfigureAwait(false)).Children;
@@ -339,3 +358,6 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         }
     }
 }
+
+/// <summary>A node changed between the reads of one pass (deleted and created again, say): the pass is discarded.</summary>
+internal sealed class TreeChangedException(string path) : Exception($"{path} changed while the configuration was read.");

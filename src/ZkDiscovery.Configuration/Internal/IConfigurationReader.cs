@@ -13,11 +13,17 @@ internal interface IConfigurationReader
 /// <summary>Chooses the reader for a source's <see cref="ZooKeeperConfigurationSource.Layout"/>.</summary>
 internal static class ConfigurationReaders
 {
-    public static IConfigurationReader Create(ZooKeeperClient client, Action<WatchedEvent>? watcher, string path, ZooKeeperConfigurationSource source)
+    /// <summary>The reader of <paramref name="source"/>'s layout.</summary>
+    /// <param name="client">The client to read with.</param>
+    /// <param name="watcher">The watcher left on every node read, or null to read without watches.</param>
+    /// <param name="path">The normalised path.</param>
+    /// <param name="source">The source's settings.</param>
+    /// <param name="shared">The shared node cache to read the properties layout through (its watches replace the watcher), or null.</param>
+    public static IConfigurationReader Create(ZooKeeperClient client, Action<WatchedEvent>? watcher, string path, ZooKeeperConfigurationSource source, ConfigurationNodeCache.Subscriber? shared = null)
     {
         var prefix = string.IsNullOrEmpty(source.KeyPrefix) ? null : source.KeyPrefix;
         return source.Layout == ZooKeeperConfigurationLayout.NodePerKey
             ? new NodePerKeyConfigurationReader(client, watcher, path, string.IsNullOrEmpty(source.SharedPath) ? null : Nodes.NodeLinks.NormalizePath(source.SharedPath), prefix, source.MaxChildDepth)
-            : new ConfigurationTreeReader(client, watcher, path, prefix, source.IncludeChildren ? source.MaxChildDepth : 0);
+            : new ConfigurationTreeReader(client, shared is null ? watcher : null, path, prefix, source.IncludeChildren ? source.MaxChildDepth : 0, shared);
     }
 }

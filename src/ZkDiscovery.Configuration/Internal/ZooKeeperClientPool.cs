@@ -4,7 +4,8 @@ namespace ZkDiscovery.Configuration.Internal;
 
 /// <summary>
 /// The clients shared by configuration providers: one <see cref="ZooKeeperClient"/> (one session) per connection
-/// string and credentials, created by the first lease and disposed when the last lease is returned.
+/// string and credentials, with one cache of the nodes its providers read, created by the first lease and disposed
+/// when the last lease is returned.
 /// </summary>
 internal static class ZooKeeperClientPool
 {
@@ -66,6 +67,9 @@ internal static class ZooKeeperClientPool
 
         public ZooKeeperClient Client { get; } = client;
 
+        /// <summary>The nodes the providers of this client read, shared between them (see <see cref="ConfigurationNodeCache"/>).</summary>
+        public ConfigurationNodeCache NodeCache { get; } = new(client);
+
         public int References { get; set; }
     }
 
@@ -78,9 +82,13 @@ internal static class ZooKeeperClientPool
         {
             _entry = entry;
             Client = entry.Client;
+            NodeCache = entry.NodeCache;
         }
 
         public ZooKeeperClient Client { get; }
+
+        /// <inheritdoc cref="Entry.NodeCache"/>
+        public ConfigurationNodeCache NodeCache { get; }
 
         public void Dispose()
         {

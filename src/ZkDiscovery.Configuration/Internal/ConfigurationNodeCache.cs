@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using ZkDiscovery.Nodes;
+
+namespace ZkDiscovery.Configuration.Internal;
+
+/// <summary>A node as read for configuration: its properties and stat.</summary>
+internal sealed record ConfigurationNode(NodeProperties Properties, NodeStat Stat);
+
+/// <summary>
+/// The nodes that the configuration providers of one shared client have read, each read once and watched once with the
+/// cache's own watcher, kept until its watch fires. Providers of the same path, or of trees that share nodes, then cost
+/// one watch and one read per change of a node between them, and a pass after a change re-reads only the nodes that
+/// changed: the rest come from here.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A node's entry is dropped when its watch fires (data changed, created, deleted) and every entry when the session
+/// expires, which took the watches with it; an entry whose watch has not fired is what the server holds, or a change is
+/// on its way, and the pass that change starts reads it again. A reconnect within the session keeps the entries: the
+/// client restores the watches and the server fires those of the nodes that changed meanwhile.
+/// </para>
+/// <para>
+/// Concurrent reads of one node share one request. A read that fails (no connection) leaves no entry. A watch event is
+/// passed on to the subscribed providers that read that node.
+/// </para>
+/// </remarks>
+internal sealed class ConfigurationNodeCache
+{
+    private readonly ZooKeeperClient _client;
+    private readonly Action<WatchedEvent> _watcher;
+    private readonly object _lock = new();
+    private readonly Dictionary<string, Task<ConfigurationNode?>> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<IReadOnlyList<string>?>> _children = new(StringComparer.Ordinal);
+    private Subscriber[] _subscribers = [];
+
+    public ConfigurationNodeCache(ZooKeeperClient client)
+    {
+        _client = client;
+        _watcher = OnWatch;
+        // A new session has none of the old one's watches. Subscribed before any provider's own handler, so a provider
+        // that reads again on a new session finds the entries gone.
+        client.StateChanged += (_, e) =>
+        {
+            if (e.IsNewSession)
+            {
+                Clear();
+            }
+        };
+    }
+
+    /// <summary>Requests sent to ZooKeeper for this cache so far (for tests and traces).</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
+    private long _reads;
+
+    /// <summary>
+    /// A provider's access to the cache: its reads go through the subscriber, which passes on the watch events of the
+    /// nodes it read (on the client's dispatcher) until disposed.
+    /// </summary>
+    public Subscriber Subscribe(Action<WatchedEvent> listener)
+    {
+        var subscriber = new Subscriber(this, listener);
+        lock (_lock)
+        {
+            _subscribers = [.. _subscribers, subscriber];
+        }
+        return subscriber;
+    }
+
+    /// <summary>The node's properties and stat, or null when it does not exist (watched for its creation then).</summary>
+    /// <exception cref="ZooKeeperException">No connection, or the node kept changing between the reads.</exception>
+    public Task<ConfigurationNode?> GetNodeAsync(string path, CancellationToken cancellationToken) =>
+        Shared(_nodes, path, static (c, p) => c.ReadNodeAsync(p)).WaitAsync(cancellationToken);
+
+    /// <summary>The node's children, or null when it does not exist.</summary>
+    /// <exception cref="ZooKeeperException">No connection.</exception>
+    public Task<IReadOnlyList<string>?> GetChildrenAsync(string path, CancellationToken cancellationToken) =>
+        Shared(_children, path, static (c, p) => c.ReadChildrenAsync(p)).WaitAsync(cancellationToken);
+
+    /// <summary>The entry of <paramref name="path"/>, or a read started for it (outside the lock; not cancelled by any one caller).</summary>
+    private Task<T> Shared<T>(Dictionary<string, Task<T>> entries, string path, Func<ConfigurationNodeCache, string, Task<T>> read)
+    {
+        TaskCompletionSource<T> entry;
+        lock (_lock)
+        {
+            if (entries.TryGetValue(path, out var existing))
+            {
+                return existing;
+            }
+            // Continuations run where the read completes, as those of a direct read do.
+            entry = new TaskCompletionSource<T>();
+            entries[path] = entry.Task;
+        }
+        _ = FillAsync(entries, path, entry, read(this, path));
+        return entry.Task;
+    }
+
+    /// <summary>Completes <paramref name="entry"/> with <paramref name="read"/>'s outcome; a failed read leaves no entry.</summary>
+    private async Task FillAsync<T>(Dictionary<string, Task<T>> entries, string path, TaskCompletionSource<T> entry, Task<T> read)
+    {
+        try
+        {
+            entry.SetResult(await read.ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // Handed on to every reader of the entry.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            lock (_lock)
+            {
+                if (entries.TryGetValue(path, out var current) && ReferenceEquals(current, entry.Task))
+                {
+                    entries.Remove(path);
+                }
+            }
+            entry.SetException(ex);
+        }
+    }
+
+    private async Task<ConfigurationNode?> ReadNodeAsync(string path)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            Interlocked.Increment(ref _reads);
+            try
+            {
+                var data = await _client.GetDataAsync(path, _watcher).ConfigureAwait(false);
+                return new ConfigurationNode(NodeProperties.Parse(data.Data), data.Stat);
+            }
+            catch (NoNodeException)
+            {
+                Interlocked.Increment(ref _reads);
+                if (await _client.ExistsAsync(path, _watcher).ConfigureAwait(false) is null)
+                {
+                    return null;
+                }
+                // Created between the two reads: read it again.
+            }
+        }
+        throw new TreeChangedException(path);
+    }
+
+    private async Task<IReadOnlyList<string>?> ReadChildrenAsync(string path)
+    {
+        Interlocked.Increment(ref _reads);
+        try
+        {
+            return (await _client.GetChildrenAsync(path, _watcher).ConfigureAwait(false)).Children;
+        }
+        catch (NoNodeException)
+        {
+            return null; // Its creation is watched by the node's own read (exists), which every pass makes first.
+        }
+    }
+
+    /// <summary>The cache's watcher: drops what changed, then tells the subscribers (on the client's dispatcher).</summary>
+    private void OnWatch(WatchedEvent e)
+    {
+        Subscriber[] subscribers;
+        lock (_lock)
+        {
+            if (e.Type == WatchEventType.None)
+            {
+                if (e.State == KeeperState.Expired)
+                {
+                    _nodes.Clear();
+                    _children.Clear();
+                }
+            }
+            else if (e.Path is { } path)
+            {
+                if (e.Type is WatchEventType.NodeDataChanged or WatchEventType.NodeCreated or WatchEventType.NodeDeleted)
+                {
+                    _nodes.Remove(path);
+                }
+                if (e.Type is WatchEventType.NodeChildrenChanged or WatchEventType.NodeCreated or WatchEventType.NodeDeleted)
+                {
+                    _children.Remove(path);
+                }
+            }
+            subscribers = _subscribers;
+        }
+        if (e.Path is { } changed)
+        {
+            foreach (var subscriber in subscribers)
+            {
+                subscriber.Deliver(changed, e);
+            }
+        }
+    }
+
+    /// <summary>Drops every entry (a new session: its watches are gone).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _nodes.Clear();
+            _children.Clear();
+        }
+    }
+
+    /// <summary>One provider's reads, and the nodes they touched (whose watch events it is told of).</summary>
+    internal sealed class Subscriber(ConfigurationNodeCache cache, Action<WatchedEvent> listener) : IDisposable
+    {
+        // Every node this provider read, ever: noted before the read, so no change between the read and the note is missed.
+        private readonly ConcurrentDictionary<string, byte> _paths = new(StringComparer.Ordinal);
+        private int _disposed;
+
+        /// <inheritdoc cref="ConfigurationNodeCache.GetNodeAsync"/>
+        public Task<ConfigurationNode?> GetNodeAsync(string path, CancellationToken cancellationToken)
+        {
+            _paths.TryAdd(path, 0);
+            return cache.GetNodeAsync(path, cancellationToken);
+        }
+
+        /// <inheritdoc cref="ConfigurationNodeCache.GetChildrenAsync"/>
+        public Task<IReadOnlyList<string>?> GetChildrenAsync(string path, CancellationToken cancellationToken)
+        {
+            _paths.TryAdd(path, 0);
+            return cache.GetChildrenAsync(path, cancellationToken);
+        }
+
+        internal void Deliver(string path, WatchedEvent e)
+        {
+            if (Volatile.Read(ref _disposed) == 0 && _paths.ContainsKey(path))
+            {
+                listener(e);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+            lock (cache._lock)
+            {
+                cache._subscribers = [.. cache._subscribers.Where(s => !ReferenceEquals(s, this))];
+            }
+        }
+    }
+}
