@@ -55,7 +55,7 @@ internal static class StallWatchdog
 
     // A tick this much later than due means the watchdog itself was held up (a garbage collection suspends every managed
     // thread; a starved CPU delays every thread): what it watches could not move meanwhile either.
-    private static readonly long s_lateTicks = 3 * Tick.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+    private static readonly long s_lateTicks = 2 * Tick.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
 
     private static readonly object s_lock = new();
     private static readonly List<Entry> s_entries = [];
