@@ -360,8 +360,8 @@ internal static class ScaleWorkloads
     /// <summary>
     /// The discovery layer: a <see cref="ZooKeeperServiceEndpointResolver"/> on W's session with /bench/big as the path of
     /// service "big". Each change token callback follows the newest snapshot's token and checks, in change order, which
-    /// changes the new snapshot reflects: a binary search for the created and the deleted name in the name-ordered
-    /// endpoints, stopping at the first change not yet reflected. That is O(log N) per change and keeps no snapshot alive
+    /// changes the new snapshot reflects: a lookup of the created and the deleted name (<c>TryGetEndpoint</c>, two
+    /// binary searches), stopping at the first change not yet reflected. That is O(log N) per change and keeps no snapshot alive
     /// (the Java drivers keep none either; holding every snapshot would make the measured process's collector copy them).
     /// A change reflected before an earlier one would be recorded no earlier than that one: the lag can only come out
     /// high. After the churner's last ack each new snapshot is compared with the final children once.
@@ -460,53 +460,29 @@ internal static class ScaleWorkloads
             {
                 if (!_recording)
                 {
-                    if (snapshot.IsLoaded && snapshot.Endpoints.Length == _n)
+                    if (snapshot.IsLoaded && snapshot.Count == _n)
                     {
                         _recording = true; // loaded: from now on every snapshot is checked for the lag
                         _loaded.TrySetResult();
                     }
                     return;
                 }
-                var endpoints = snapshot.Endpoints;
                 if (!ReferenceEquals(_last, snapshot))
                 {
                     _last = snapshot;
-                    while (_next < ScaleNames.Changes && Contains(endpoints, _createdNames[_next]) && !Contains(endpoints, _deletedNames[_next]))
+                    while (_next < ScaleNames.Changes
+                        && snapshot.TryGetEndpoint(_createdNames[_next], out _)
+                        && !snapshot.TryGetEndpoint(_deletedNames[_next], out _))
                     {
                         _reflectedAt[_next++] = now;
                     }
                 }
-                if (_acknowledged && !_all.Task.IsCompleted && endpoints.Length == _book.Final.Count
-                    && endpoints.All(e => _book.Final.Contains(e.Name)))
+                if (_acknowledged && !_all.Task.IsCompleted && snapshot.Count == _book.Final.Count
+                    && snapshot.Endpoints.All(e => _book.Final.Contains(e.Name)))
                 {
                     _all.TrySetResult();
                 }
             }
-        }
-
-        /// <summary>Binary search by node name: the snapshot's endpoints are in ordinal order of their names.</summary>
-        private static bool Contains(System.Collections.Immutable.ImmutableArray<ZooKeeperServiceEndpoint> endpoints, string name)
-        {
-            var low = 0;
-            var high = endpoints.Length - 1;
-            while (low <= high)
-            {
-                var middle = low + ((high - low) >> 1);
-                var comparison = string.CompareOrdinal(endpoints[middle].Name, name);
-                if (comparison == 0)
-                {
-                    return true;
-                }
-                if (comparison < 0)
-                {
-                    low = middle + 1;
-                }
-                else
-                {
-                    high = middle - 1;
-                }
-            }
-            return false;
         }
     }
 

@@ -405,21 +405,23 @@ public sealed class EndpointWatcherTests
         }
         await using var reader = await ZooKeeperClient.ConnectAsync(cs);
         await using var watcher = new ServiceEndpointWatcher(reader, Service, root + "/providers", Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System) { PerProviderReads = perProviderReads };
-        var published = new System.Collections.Concurrent.ConcurrentQueue<(int Count, string? Thread)>();
+        // The name of the thread the first snapshot with every provider was published on.
+        var loadedOn = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         void Follow(ServiceEndpointSnapshot snapshot) => snapshot.ChangeToken.RegisterChangeCallback(_ =>
         {
             // Change tokens fire on the thread that published the next snapshot.
             var next = watcher.Snapshot;
-            published.Enqueue((next.Endpoints.Length, Thread.CurrentThread.Name));
+            if (next.Count == Providers)
+            {
+                loadedOn.TrySetResult(Thread.CurrentThread.Name);
+            }
             Follow(next);
         }, null);
         Follow(watcher.Snapshot);
         watcher.Start();
         using var cts = new CancellationTokenSource(ZooKeeperWaits.Timeout);
-        await ZooKeeperWaits.WaitForSnapshotAsync(() => watcher.Snapshot, s => s.Endpoints.Length == Providers, cts.Token);
 
-        var loaded = published.First(p => p.Count == Providers);
-        Assert.NotEqual("ZooKeeperReader", loaded.Thread);
+        Assert.NotEqual("ZooKeeperReader", await loadedOn.Task.WaitAsync(cts.Token));
 
         // And a change of one provider after it (deleted and another created) is followed.
         await writer.DeleteAsync(root + "/providers/10.7.0.0:80");

@@ -18,8 +18,8 @@ namespace ZkDiscovery.Hosting.Discovery;
 /// in multiRead batches. Events that arrive meanwhile are applied after it.
 /// </para>
 /// <para>
-/// Publication is incremental: the providers that changed are merged into the previous, name-ordered endpoint array, one
-/// array copy per batch of events instead of a rebuild of every endpoint.
+/// Publication is incremental: the providers that changed are merged into the previous snapshot's persistent list of
+/// endpoints (<see cref="EndpointList"/>), which copies only the chunks they fall in.
 /// </para>
 /// <para>
 /// ZooKeeper before 3.9 keeps one watch mode per session and path: a one-shot watch set on the service path itself through
@@ -256,8 +256,8 @@ internal sealed partial class ServiceEndpointWatcher
     private Task RemoveGoneAsync() => DropAsync(static provider => provider.Gone);
 
     /// <summary>
-    /// Merges the endpoints of <paramref name="names"/> into the previous snapshot's name-ordered array: one copy of the
-    /// array, whatever the number of providers.
+    /// Merges the endpoints of <paramref name="names"/> into the previous snapshot's list: the chunks they fall in are
+    /// copied, every other chunk is shared, whatever the number of providers.
     /// </summary>
     private void PublishChanges(Dictionary<string, WatchEventType> names)
     {
@@ -267,58 +267,8 @@ internal sealed partial class ServiceEndpointWatcher
             changes.Add((name, _providers.TryGetValue(name, out var provider) ? EndpointOf(provider) : null));
         }
         changes.Sort(static (x, y) => string.CompareOrdinal(x.Name, y.Name));
-        var previous = Snapshot.Endpoints;
-        var builder = ImmutableArray.CreateBuilder<ZooKeeperServiceEndpoint>(previous.Length + changes.Count);
-        var changed = false;
-        var at = 0;
-        foreach (var (name, endpoint) in changes)
-        {
-            var index = FindIndex(previous, at, name);
-            var found = index >= 0;
-            var position = found ? index : ~index;
-            builder.AddRange(previous.AsSpan(at, position - at));
-            at = position;
-            if (found)
-            {
-                at++; // The previous endpoint of this provider is replaced (or dropped).
-                changed |= !ReferenceEquals(previous[index], endpoint);
-            }
-            else
-            {
-                changed |= endpoint is not null;
-            }
-            if (endpoint is not null)
-            {
-                builder.Add(endpoint);
-            }
-        }
-        builder.AddRange(previous.AsSpan(at, previous.Length - at));
-        Swap(builder.Count == builder.Capacity ? builder.MoveToImmutable() : builder.ToImmutable(), changed);
-    }
-
-    /// <summary>Binary search by node name in <paramref name="endpoints"/> from <paramref name="start"/> (ordinal order).</summary>
-    private static int FindIndex(ImmutableArray<ZooKeeperServiceEndpoint> endpoints, int start, string name)
-    {
-        var low = start;
-        var high = endpoints.Length - 1;
-        while (low <= high)
-        {
-            var middle = low + ((high - low) >> 1);
-            var comparison = string.CompareOrdinal(endpoints[middle].Name, name);
-            if (comparison == 0)
-            {
-                return middle;
-            }
-            if (comparison < 0)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-        return ~low;
+        var list = Snapshot.List.With(changes, out var changed);
+        Swap(list, changed);
     }
 
     /// <summary>The recursive watch; runs on the client's dispatcher, so it only notes and wakes.</summary>
@@ -370,9 +320,9 @@ internal sealed partial class ServiceEndpointWatcher
     }
 
     /// <summary>The state handler's part in tree mode: a reconnect may have hidden changes, a new session lost the watch.</summary>
-    private void OnTreeStateChanged(ConnectionStateChangedEventArgs e)
+    private void OnTreeStateChanged(ConnectionStateChangedEventArgs e, bool newSession)
     {
-        if (e.IsNewSession)
+        if (newSession)
         {
             Volatile.Write(ref _rewatch, 1);
         }

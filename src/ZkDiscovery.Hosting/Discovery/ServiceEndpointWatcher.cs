@@ -58,6 +58,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     // Written by the client's dispatcher, taken by the loop: paths whose data watch fired.
     private HashSet<string> _changed = new(StringComparer.Ordinal);
     private int _readAll;
+    // The session whose watches the watcher holds (0 before the first); a state event of another one is a new session.
+    private long _knownSession;
     // Owned by the loop (read by the dispatcher, where staleness is harmless): true once the server turned multiRead down.
     private bool _perProviderReads;
     private int _batchLosses;
@@ -95,6 +97,8 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
     public void Start()
     {
+        // Read before subscribing: a new session after this point is news whenever its event comes.
+        Volatile.Write(ref _knownSession, _client.SessionId);
         _client.StateChanged += OnStateChanged;
         // The first pass picks the mode and reads the service; no ExecutionContext flows into the loop.
         _loop.Signal();
@@ -132,12 +136,15 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
     private void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e)
     {
-        if (e.IsNewSession)
+        // The event of a session this watcher already read in (the client's first connection, delivered after Start)
+        // is not news: reading everything again would only cost, and rebuild every endpoint.
+        var newSession = e.IsNewSession && Interlocked.Exchange(ref _knownSession, e.SessionId) != e.SessionId;
+        if (newSession)
         {
             // The old session's watches are gone: every provider is read (and watched) again.
             Volatile.Write(ref _readAll, 1);
         }
-        OnTreeStateChanged(e);
+        OnTreeStateChanged(e, newSession);
         Signal();
     }
 
@@ -265,7 +272,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         try
         {
             await refresh(this, cancellationToken).ConfigureAwait(false);
-            ZooKeeperHostingActivitySource.DiscoveryRefreshed(activity, Snapshot.Endpoints.Length);
+            ZooKeeperHostingActivitySource.DiscoveryRefreshed(activity, Snapshot.Count);
         }
         catch (Exception ex) when (ZooKeeperHostingActivitySource.Failed(activity, ex))
         {
@@ -419,18 +426,17 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         {
             names = _view?.Children ?? [];
         }
-        var builder = ImmutableArray.CreateBuilder<ZooKeeperServiceEndpoint>(names.Count);
+        // Both modes list the names in ordinal order.
+        var endpoints = new List<ZooKeeperServiceEndpoint>(names.Count);
         foreach (var name in names)
         {
             if (_providers.TryGetValue(name, out var provider) && EndpointOf(provider) is { } endpoint)
             {
-                builder.Add(endpoint);
+                endpoints.Add(endpoint);
             }
         }
-        var endpoints = builder.Count == builder.Capacity ? builder.MoveToImmutable() : builder.ToImmutable();
-        var previous = Snapshot;
-        var changed = previous.Endpoints.Length != endpoints.Length || !previous.Endpoints.AsSpan().SequenceEqual(endpoints.AsSpan());
-        Swap(endpoints, changed);
+        var list = EndpointList.FromSorted(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(endpoints));
+        Swap(list, changed: !Snapshot.List.SameAs(list));
     }
 
     /// <summary>
@@ -507,7 +513,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     /// did: a new snapshot is swapped in, then the old one's token fires (consumers' callbacks run here, on this service's
     /// loop, after the new snapshot is visible).
     /// </summary>
-    private void Swap(ImmutableArray<ZooKeeperServiceEndpoint> endpoints, bool changed)
+    private void Swap(EndpointList endpoints, bool changed)
     {
         var previous = Snapshot;
         var isStale = _client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly);
@@ -518,7 +524,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             _changeSource = new CancellationTokenSource();
             var snapshot = new ServiceEndpointSnapshot(ServiceName, ServicePath, endpoints, true, pathExists, isStale, new CancellationChangeToken(_changeSource.Token), _time.GetUtcNow());
             Volatile.Write(ref _snapshot, snapshot);
-            Log.Changed(_logger, ServiceName, ServicePath, endpoints.Length, isStale);
+            Log.Changed(_logger, ServiceName, ServicePath, endpoints.Count, isStale);
             oldSource.Cancel();
         }
         _loaded.TrySetResult();

@@ -154,7 +154,7 @@ public sealed class ZooKeeperServiceEndpointResolver : IAsyncDisposable
         foreach (var watcher in _watchers.Values)
         {
             var snapshot = watcher.Snapshot;
-            yield return new Measurement<int>(snapshot.Endpoints.Length,
+            yield return new Measurement<int>(snapshot.Count,
                 new KeyValuePair<string, object?>("zookeeper.service.name", snapshot.ServiceName),
                 new KeyValuePair<string, object?>("zookeeper.service.path", snapshot.ServicePath));
         }
