@@ -7,7 +7,7 @@ internal sealed class BenchOptions
 {
     public const string Usage = """
         Usage: ZkDiscovery.Bench --port P [--client NAME] [--workloads W1,...] [--scale S]
-                                 [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--no-retry] [--async-reader] [--reader-threads N]
+                                 [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--w4-async-a] [--no-retry] [--async-reader] [--reader-threads N]
                                  [--w5-endpoints] [--w8-configuration]
                ZkDiscovery.Bench micro [BenchmarkDotNet arguments, e.g. --filter '*']
                ZkDiscovery.Bench w7-churner --port P --instances N   (W7's registrars and churner; started by W7)
@@ -23,6 +23,9 @@ internal sealed class BenchOptions
           --w4-watch MODE     oneshot (default): W4 as specified, getData watch re-armed by the watcher;
                               persistent: B holds one AddWatchAsync persistent watch and signals A from the
                               watcher (run.sh reports it as client zkdiscovery-persistent)
+          --w4-async-a        W4's A awaits setData and then the watcher's signal (a SemaphoreSlim, whose waiter
+                              resumes on the thread pool) instead of blocking on a thread of its own as the Java
+                              driver's main thread does (diagnostics: the harness's own hop, before 5 December)
           --no-retry          ZooKeeperClientOptions.Retry.MaxRetryAttempts = 0 (diagnostics: cost of the retry wrapper)
           --async-reader      AppContext switch ZkDiscovery.Connection.AsyncReader: connections read on the thread pool
                               instead of a thread of their own (diagnostics: what the reader thread buys)
@@ -51,6 +54,9 @@ internal sealed class BenchOptions
     public int? WarmupPasses { get; private set; }
 
     public bool PersistentWatch { get; private set; }
+
+    /// <summary>W4's A awaits (setData, then a SemaphoreSlim) instead of blocking on a thread of its own.</summary>
+    public bool W4AsyncA { get; private set; }
 
     public bool NoRetry { get; private set; }
 
@@ -104,6 +110,9 @@ internal sealed class BenchOptions
                     break;
                 case "--warmup-passes":
                     o.WarmupPasses = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--w4-async-a":
+                    o.W4AsyncA = true;
                     break;
                 case "--w4-watch":
                     o.PersistentWatch = Value() switch

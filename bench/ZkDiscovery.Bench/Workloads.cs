@@ -266,7 +266,7 @@ internal static class Workloads
         var n = o.Scaled(2_000);
         await using var a = await ConnectAsync(o).ConfigureAwait(false);
         await using var b = await ConnectAsync(o).ConfigureAwait(false);
-        using var signal = new SemaphoreSlim(0);
+        using var signal = new Doorbell(o.W4AsyncA);
         var state = new WatchState(signal);
         Action<WatchedEvent> watcher;
         if (o.PersistentWatch)
@@ -305,14 +305,46 @@ internal static class Workloads
 
         var samples = new double[n];
         var cost0 = Cost.Now();
-        for (var i = 0; i < n; i++)
+        if (o.W4AsyncA)
         {
-            var t0 = Stopwatch.GetTimestamp();
-            var stat = await a.SetDataAsync(WatchPath, s_payload, -1).ConfigureAwait(false);
-            if (!await signal.WaitAsync(s_wait).ConfigureAwait(false))
+            for (var i = 0; i < n; i++)
             {
-                throw new InvalidOperationException($"W4: no notification for set {i} within {s_wait.TotalSeconds} s.");
+                var t0 = Stopwatch.GetTimestamp();
+                var stat = await a.SetDataAsync(WatchPath, s_payload, -1).ConfigureAwait(false);
+                if (!await signal.WaitAsync(s_wait).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"W4: no notification for set {i} within {s_wait.TotalSeconds} s.");
+                }
+                Check(i, t0, stat);
             }
+        }
+        else
+        {
+            // As the Java driver's main thread: A blocks on each setData and on the watcher's signal, on a thread of
+            // its own, waking when each is done (no spinning, as Java's Object.wait and Semaphore do not spin).
+            await OnThreadOfItsOwnAsync(() =>
+            {
+                using var replied = new ManualResetEventSlim(false, spinCount: 0);
+                Action set = replied.Set;
+                for (var i = 0; i < n; i++)
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    replied.Reset();
+                    var write = a.SetDataAsync(WatchPath, s_payload, -1);
+                    write.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(set);
+                    replied.Wait();
+                    var stat = write.GetAwaiter().GetResult();
+                    if (!signal.Wait(s_wait))
+                    {
+                        throw new InvalidOperationException($"W4: no notification for set {i} within {s_wait.TotalSeconds} s.");
+                    }
+                    Check(i, t0, stat);
+                }
+            }).ConfigureAwait(false);
+        }
+
+        void Check(int i, long t0, NodeStat stat)
+        {
             state.ThrowIfFailed();
             if (o.PersistentWatch)
             {
@@ -332,7 +364,78 @@ internal static class Workloads
         return LatencyLine(samples, cost, n);
     }
 
-    private sealed class WatchState(SemaphoreSlim signal)
+    /// <summary>Runs <paramref name="body"/> on a new thread (as a Java driver's main thread); completes when it returns.</summary>
+    private static Task OnThreadOfItsOwnAsync(Action body)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                body();
+                done.SetResult();
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "W4 A",
+        };
+        thread.UnsafeStart();
+        return done.Task;
+    }
+
+    /// <summary>
+    /// W4's signal from B's watcher to A: a count that A waits on, blocking without spinning (Monitor, as Java's
+    /// Semaphore parks) or asynchronously (a SemaphoreSlim, with --w4-async-a).
+    /// </summary>
+    private sealed class Doorbell(bool asynchronous) : IDisposable
+    {
+        private readonly object _gate = new();
+        private readonly SemaphoreSlim _async = new(0);
+        private int _count;
+
+        public void Release()
+        {
+            if (asynchronous)
+            {
+                _async.Release();
+                return;
+            }
+            lock (_gate)
+            {
+                _count++;
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        public bool Wait(TimeSpan timeout)
+        {
+            var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+            lock (_gate)
+            {
+                while (_count == 0)
+                {
+                    var left = deadline - Stopwatch.GetTimestamp();
+                    if (left <= 0 || !Monitor.Wait(_gate, TimeSpan.FromSeconds(left / (double)Stopwatch.Frequency)))
+                    {
+                        return false;
+                    }
+                }
+                _count--;
+            }
+            return true;
+        }
+
+        public Task<bool> WaitAsync(TimeSpan timeout) => _async.WaitAsync(timeout);
+
+        public void Dispose() => _async.Dispose();
+    }
+
+    private sealed class WatchState(Doorbell signal)
     {
         public long EntryTimestamp;
         public int Version;
@@ -354,7 +457,7 @@ internal static class Workloads
             state.Signal.Release();
         };
 
-        public SemaphoreSlim Signal { get; } = signal;
+        public Doorbell Signal { get; } = signal;
 
         public void Unexpected(WatchedEvent e)
         {
