@@ -32,6 +32,7 @@ internal sealed class ConfigurationNodeCache
     private readonly Dictionary<string, Task<ConfigurationNode?>> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task<IReadOnlyList<string>?>> _children = new(StringComparer.Ordinal);
     private Subscriber[] _subscribers = [];
+    private long _reads;
 
     public ConfigurationNodeCache(ZooKeeperClient client)
     {
@@ -51,8 +52,6 @@ internal sealed class ConfigurationNodeCache
     /// <summary>Requests sent to ZooKeeper for this cache so far (for tests and traces).</summary>
     public long Reads => Interlocked.Read(ref _reads);
 
-    private long _reads;
-
     /// <summary>
     /// A provider's access to the cache: its reads go through the subscriber, which passes on the watch events of the
     /// nodes it read (on the client's dispatcher) until disposed.
@@ -68,7 +67,8 @@ internal sealed class ConfigurationNodeCache
     }
 
     /// <summary>The node's properties and stat, or null when it does not exist (watched for its creation then).</summary>
-    /// <exception cref="ZooKeeperException">No connection, or the node kept changing between the reads.</exception>
+    /// <exception cref="ZooKeeperException">No connection.</exception>
+    /// <exception cref="TreeChangedException">The node was deleted and created again between the reads, three times.</exception>
     public Task<ConfigurationNode?> GetNodeAsync(string path, CancellationToken cancellationToken) =>
         Shared(_nodes, path, static (c, p) => c.ReadNodeAsync(p)).WaitAsync(cancellationToken);
 
@@ -161,8 +161,9 @@ internal sealed class ConfigurationNodeCache
         {
             if (e.Type == WatchEventType.None)
             {
-                if (e.State == KeeperState.Expired)
+                if (e.IsWatchLost)
                 {
+                    // The session's watches are gone (expired, closed): nothing here is watched any more.
                     _nodes.Clear();
                     _children.Clear();
                 }
