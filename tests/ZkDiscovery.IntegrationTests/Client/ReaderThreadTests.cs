@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ZkDiscovery.Connection;
 
 namespace ZkDiscovery.IntegrationTests.Client;
@@ -125,6 +126,34 @@ public sealed class ReaderThreadTests : ClientTestBase
 
         Assert.Equal("2", await seen.Task.WaitAsync(Timeout));
         Assert.Equal("2", Text((await client.GetDataAsync(Root + "/w").WaitAsync(Timeout)).Data));
+    }
+
+    [Fact]
+    public async Task ContinuationHoldingTheReaderThread_HandsReadingToThePool_AndSaysSoOnce()
+    {
+        var logs = new ZkDiscovery.TestSupport.CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+        // Reads on a thread of its own: the class raised the cap of reader threads well above what its tests use.
+        await using var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = ConnectionString }, loggerFactory);
+        await client.WaitUntilConnectedAsync(Timeout);
+        await client.CreateAsync(Root + "/held", Bytes("x"));
+        const string Said = "reads on the thread pool from now on";
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(Said, StringComparison.Ordinal));
+
+        // A continuation that holds the reader thread (sync-over-async on another reply), twice.
+        for (var i = 0; i < 2; i++)
+        {
+            var held = client.GetDataAsync(Root + "/held").ContinueWith(
+                _ => Text(client.GetDataAsync(Root + "/held").GetAwaiter().GetResult().Data),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Assert.Equal("x", await held.WaitAsync(Timeout));
+        }
+
+        // Reading goes on, on the pool, and the log says so once for the connection, naming the session.
+        await WaitUntilAsync(() => logs.Lines.Any(l => l.Contains(Said, StringComparison.Ordinal)));
+        Assert.Equal("x", Text((await client.GetDataAsync(Root + "/held").WaitAsync(Timeout)).Data));
+        var said = Assert.Single(logs.Lines, l => l.Contains(Said, StringComparison.Ordinal));
+        Assert.Contains($"0x{client.SessionId:x}", said, StringComparison.Ordinal);
     }
 
     /// <summary>A new session that reads on a thread of its own, or (the AppContext switch) on the thread pool as TLS sessions do.</summary>
