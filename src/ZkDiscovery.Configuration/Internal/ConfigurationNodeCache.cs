@@ -4,7 +4,41 @@ using ZkDiscovery.Nodes;
 namespace ZkDiscovery.Configuration.Internal;
 
 /// <summary>A node as read for configuration: its properties and stat.</summary>
-internal sealed record ConfigurationNode(NodeProperties Properties, NodeStat Stat);
+internal sealed record ConfigurationNode(NodeProperties Properties, NodeStat Stat)
+{
+    /// <summary>
+    /// Reads a node with <paramref name="watcher"/> (a data watch, or an exists watch when it is missing): null when it
+    /// does not exist; read again when it was created between the two requests, three times at most.
+    /// </summary>
+    /// <param name="client">The client to read with.</param>
+    /// <param name="path">The node.</param>
+    /// <param name="watcher">The watcher to leave on it, or null for none.</param>
+    /// <param name="onRequest">Told of each request sent (for counts), or null.</param>
+    /// <param name="cancellationToken">Cancels the wait for the replies.</param>
+    /// <exception cref="TreeChangedException">The node kept being deleted and created between the reads.</exception>
+    public static async Task<ConfigurationNode?> ReadAsync(ZooKeeperClient client, string path, Action<WatchedEvent>? watcher, Action? onRequest, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            onRequest?.Invoke();
+            try
+            {
+                var data = await client.GetDataAsync(path, watcher, cancellationToken).ConfigureAwait(false);
+                return new ConfigurationNode(NodeProperties.Parse(data.Data), data.Stat);
+            }
+            catch (NoNodeException)
+            {
+                onRequest?.Invoke();
+                if (await client.ExistsAsync(path, watcher, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    return null;
+                }
+                // Created between the two reads: read it again.
+            }
+        }
+        throw new TreeChangedException(path);
+    }
+}
 
 /// <summary>
 /// The nodes that the configuration providers of one shared client have read, each read once and watched once with the
@@ -28,6 +62,7 @@ internal sealed class ConfigurationNodeCache
 {
     private readonly ZooKeeperClient _client;
     private readonly Action<WatchedEvent> _watcher;
+    private readonly Action _countRequest;
     private readonly object _lock = new();
     private readonly Dictionary<string, Task<ConfigurationNode?>> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task<IReadOnlyList<string>?>> _children = new(StringComparer.Ordinal);
@@ -38,6 +73,7 @@ internal sealed class ConfigurationNodeCache
     {
         _client = client;
         _watcher = OnWatch;
+        _countRequest = () => Interlocked.Increment(ref _reads);
         // A new session has none of the old one's watches. Subscribed before any provider's own handler, so a provider
         // that reads again on a new session finds the entries gone.
         client.StateChanged += (_, e) =>
@@ -117,28 +153,8 @@ internal sealed class ConfigurationNodeCache
         }
     }
 
-    private async Task<ConfigurationNode?> ReadNodeAsync(string path)
-    {
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            Interlocked.Increment(ref _reads);
-            try
-            {
-                var data = await _client.GetDataAsync(path, _watcher).ConfigureAwait(false);
-                return new ConfigurationNode(NodeProperties.Parse(data.Data), data.Stat);
-            }
-            catch (NoNodeException)
-            {
-                Interlocked.Increment(ref _reads);
-                if (await _client.ExistsAsync(path, _watcher).ConfigureAwait(false) is null)
-                {
-                    return null;
-                }
-                // Created between the two reads: read it again.
-            }
-        }
-        throw new TreeChangedException(path);
-    }
+    private Task<ConfigurationNode?> ReadNodeAsync(string path) =>
+        ConfigurationNode.ReadAsync(_client, path, _watcher, _countRequest, CancellationToken.None);
 
     private async Task<IReadOnlyList<string>?> ReadChildrenAsync(string path)
     {

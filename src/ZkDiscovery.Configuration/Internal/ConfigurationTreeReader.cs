@@ -290,41 +290,15 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             {
                 Watched.Add(path);
             }
-            if (cache is not null)
+            var entry = cache is not null
+                ? await cache.GetNodeAsync(path, cancellationToken).ConfigureAwait(false)
+                : await ConfigurationNode.ReadAsync(client, path, watcher, null, cancellationToken).ConfigureAwait(false);
+            if (entry?.Properties.ReadWarning is { } warning)
             {
-                var shared = await cache.GetNodeAsync(path, cancellationToken).ConfigureAwait(false);
-                if (shared?.Properties.ReadWarning is { } sharedWarning)
-                {
-                    Problems.Add($"the data of {path} is not a JSON object ({sharedWarning})");
-                }
-                _nodes[path] = shared;
-                return shared;
+                Problems.Add($"the data of {path} is not a JSON object ({warning})");
             }
-            for (var attempt = 0; attempt < 3; attempt++)
-            {
-                try
-                {
-                    var data = await client.GetDataAsync(path, watcher, cancellationToken).ConfigureAwait(false);
-                    var properties = NodeProperties.Parse(data.Data);
-                    if (properties.ReadWarning is { } warning)
-                    {
-                        Problems.Add($"the data of {path} is not a JSON object ({warning})");
-                    }
-                    var entry = new ConfigurationNode(properties, data.Stat);
-                    _nodes[path] = entry;
-                    return entry;
-                }
-                catch (NoNodeException)
-                {
-                    if (await client.ExistsAsync(path, watcher, cancellationToken).ConfigureAwait(false) is null)
-                    {
-                        _nodes[path] = null;
-                        return null;
-                    }
-                    // Created between the two reads: read it again.
-                }
-            }
-            throw new TreeChangedException(path);
+            _nodes[path] = entry;
+            return entry;
         }
 
         /// <summary>A node's children with a child watch, or null when it no longer exists.</summary>
