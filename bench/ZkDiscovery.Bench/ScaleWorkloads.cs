@@ -571,6 +571,7 @@ internal static class ScaleWorkloads
         try
         {
             var acks = new long[ScaleNames.Writes];
+            var settle = await CompilerSettle.WaitAsync().ConfigureAwait(false);
             var cost0 = Cost.Now();
             var start = Stopwatch.GetTimestamp();
             for (var j = 0; j < ScaleNames.Writes; j++)
@@ -606,6 +607,9 @@ internal static class ScaleWorkloads
                 .Add("all_max_ms", allMs[^1], 2)
                 .Add("readers", s)
                 .Add("writes", ScaleNames.Writes)
+                .Add("tp_items_notify", cost.WorkItems / (ScaleNames.Writes * (double)s), 2)
+                .Add("csw_notify", cost.VoluntarySwitches / (ScaleNames.Writes * (double)s), 2)
+                .Add("settle_ms", settle.TotalMilliseconds, 0)
                 .ToString();
         }
         finally

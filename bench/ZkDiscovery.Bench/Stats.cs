@@ -52,6 +52,7 @@ internal readonly record struct Cost(TimeSpan Cpu, long WorkItems, long Voluntar
 {
     public static Cost Now()
     {
+        PerfControl.OnCostSample();
         var (voluntary, involuntary) = ContextSwitches();
         return new Cost(Stats.ProcessCpu(), ThreadPool.CompletedWorkItemCount, voluntary, involuntary);
     }
@@ -90,6 +91,74 @@ internal readonly record struct Cost(TimeSpan Cpu, long WorkItems, long Voluntar
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern unsafe int getrusage(int who, long* usage);
+}
+
+/// <summary>
+/// Waits, before a measured phase that follows a large set-up (W7, W8), until the JIT has compiled nothing for
+/// <see cref="Quiet"/>: tiered compilation recompiles the set-up's hot methods in the background only once the set-up
+/// stops producing new code, so without this wait the measured phase would pay for the set-up's compilation. The
+/// Java drivers wait the same way on their compiler's total time. At most <see cref="Limit"/>.
+/// </summary>
+internal static class CompilerSettle
+{
+    public static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+
+    /// <summary>Returns how long it waited.</summary>
+    public static async Task<TimeSpan> WaitAsync()
+    {
+        var start = Stopwatch.GetTimestamp();
+        var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (Stopwatch.GetElapsedTime(start) < Limit)
+        {
+            await Task.Delay(Quiet).ConfigureAwait(false);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == before)
+            {
+                break;
+            }
+            before = now;
+        }
+        return Stopwatch.GetElapsedTime(start);
+    }
+}
+
+/// <summary>
+/// Profiling of measured phases only (a diagnostic; not used by run.sh). With <c>ZKD_BENCH_PERF_CTL</c> naming the
+/// control FIFO of <c>perf record -D -1 --control=fifo:CTL,ACK</c>, each measured phase (each pair of
+/// <see cref="Cost.Now"/> calls) sends <c>enable</c> at its start and <c>disable</c> at its end; with the value
+/// <c>stdout</c> it prints <c>MARK enable</c> / <c>MARK disable</c> lines instead (to line up with
+/// <c>DOTNET_JitDisasmSummary=1</c>'s list of compiled methods). <c>ZKD_BENCH_PERF_SKIP=K</c> leaves out the first K
+/// phases (warm-up passes).
+/// </summary>
+internal static class PerfControl
+{
+    private static readonly string? s_target = Environment.GetEnvironmentVariable("ZKD_BENCH_PERF_CTL");
+    private static readonly int s_skip = int.TryParse(Environment.GetEnvironmentVariable("ZKD_BENCH_PERF_SKIP"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var k) ? k : 0;
+    private static int s_samples;
+
+    public static void OnCostSample()
+    {
+        if (s_target is null)
+        {
+            return;
+        }
+        var sample = Interlocked.Increment(ref s_samples) - 1;
+        if (sample < 2 * s_skip)
+        {
+            return;
+        }
+        var command = sample % 2 == 0 ? "enable" : "disable";
+        if (s_target == "stdout")
+        {
+            Console.Out.WriteLine("MARK " + command);
+            Console.Out.Flush();
+        }
+        else
+        {
+            File.AppendAllText(s_target, command + "\n");
+        }
+    }
 }
 
 /// <summary>Builds <c>key=value</c> pairs with invariant formatting.</summary>

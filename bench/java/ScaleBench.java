@@ -382,6 +382,7 @@ public final class ScaleBench {
                 }
             }
             long[] acks = new long[WRITES];
+            long settleMs = ZkBench.settleCompiler();
             long cpu0 = ZkBench.cpuNanos();
             long start = System.nanoTime();
             for (int j = 0; j < WRITES; j++) {
@@ -407,7 +408,7 @@ public final class ScaleBench {
             Arrays.sort(allMs);
             return "all_p50_ms=" + ZkBench.f(ZkBench.percentile(allMs, 50), 2) + " all_p99_ms=" + ZkBench.f(ZkBench.percentile(allMs, 99), 2)
                 + " cpu_us_notify=" + ZkBench.f(cpu / 1e3 / (WRITES * (double) s), 2) + " rss_mb=" + ZkBench.f(rssMb(), 1)
-                + " all_max_ms=" + ZkBench.f(allMs[WRITES - 1], 2) + " readers=" + s + " writes=" + WRITES;
+                + " all_max_ms=" + ZkBench.f(allMs[WRITES - 1], 2) + " readers=" + s + " writes=" + WRITES + " settle_ms=" + settleMs;
         } finally {
             writer.close();
             closeAll(sessions);

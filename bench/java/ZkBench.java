@@ -107,6 +107,28 @@ public final class ZkBench {
         return pass.run();
     }
 
+    /**
+     * Waits until the JIT compilers have been idle for 300 ms (at most 10 s) before a measured phase that follows a
+     * large set-up (W8), as the C# driver does with its JIT's method count; returns the milliseconds waited.
+     */
+    static long settleCompiler() throws InterruptedException {
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long start = System.nanoTime();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return 0;
+        }
+        long before = jit.getTotalCompilationTime();
+        while (System.nanoTime() - start < 10_000_000_000L) {
+            Thread.sleep(300);
+            long now = jit.getTotalCompilationTime();
+            if (now == before) {
+                break;
+            }
+            before = now;
+        }
+        return (System.nanoTime() - start) / 1_000_000L;
+    }
+
     static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
