@@ -12,7 +12,7 @@
 #
 # Options: --scale S (multiplies the counts of W1-W4 and W6, N of W7 and S of W8; W5 and W7's C are fixed), --reps N (default 3),
 #          --workloads LIST (default W1,...,W6; W7,W8 on request), --clients LIST (default zkdiscovery,zkdiscovery-persistent,
-#          zkdiscovery-endpoints,zkdiscovery-config,java,kazoo,floor,curator-cache,curator-pcc; each runs the workloads it takes part in),
+#          zkdiscovery-inline,zkdiscovery-endpoints,zkdiscovery-config,java,kazoo,floor,curator-cache,curator-pcc; each runs the workloads it takes part in),
 #          --out FILE (raw results; default bench/results/run-<UTC time>.txt), --busy (adds W2busy,W4busy to the workloads;
 #          they can also be listed by name).
 # Every (client, workload, repetition) is a fresh process. Within a workload the clients run interleaved, their
@@ -28,7 +28,7 @@ cd "$repo_root"
 scale=1
 reps=3
 workloads="W1,W2,W3,W4,W5,W6"
-clients="zkdiscovery,zkdiscovery-persistent,zkdiscovery-endpoints,zkdiscovery-config,java,kazoo,floor,curator-cache,curator-pcc"
+clients="zkdiscovery,zkdiscovery-persistent,zkdiscovery-inline,zkdiscovery-endpoints,zkdiscovery-config,java,kazoo,floor,curator-cache,curator-pcc"
 out=""
 busy=0
 while (( $# > 0 )); do
@@ -104,6 +104,7 @@ client_cmd() {
   case "$1" in
     zkdiscovery) echo "dotnet $bench_dll" ;;
     zkdiscovery-persistent) echo "dotnet $bench_dll --w4-watch persistent" ;;
+    zkdiscovery-inline) echo "dotnet $bench_dll --inline-permits" ;;
     zkdiscovery-endpoints) echo "dotnet $bench_dll --w5-endpoints" ;;
     zkdiscovery-config) echo "dotnet $bench_dll --w8-configuration" ;;
     curator-cache) echo "java -Dzookeeper.sasl.client=false -cp $curator_cp CuratorBench --engine cache" ;;
@@ -120,6 +121,7 @@ runs_workload() {  # client workload -> true when the client takes part in the w
   case "$1" in
     floor) [[ "$2" == W1 || "$2" == W2 ]] ;;
     zkdiscovery-persistent) [[ "$2" == W4 ]] ;;
+    zkdiscovery-inline) [[ "$2" == W1 || "$2" == W3 ]] ;;
     zkdiscovery-endpoints) [[ "$2" == W5 || "$2" == W7 ]] ;;
     zkdiscovery-config) [[ "$2" == W8 ]] ;;
     curator-cache|curator-pcc) [[ "$2" == W7 ]] ;;

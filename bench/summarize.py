@@ -5,7 +5,7 @@ import re
 import sys
 from collections import defaultdict
 
-CLIENTS = ["zkdiscovery", "zkdiscovery-persistent", "zkdiscovery-endpoints", "zkdiscovery-config", "java", "kazoo", "floor",
+CLIENTS = ["zkdiscovery", "zkdiscovery-persistent", "zkdiscovery-inline", "zkdiscovery-endpoints", "zkdiscovery-config", "java", "kazoo", "floor",
            "curator-cache", "curator-pcc"]
 # W7's Java watchers (the references of the scale targets) and the ZkDiscovery clients measured against them.
 JAVA_W7 = ["java", "curator-cache", "curator-pcc"]
@@ -13,6 +13,8 @@ JAVA_W7 = ["java", "curator-cache", "curator-pcc"]
 ROWS = [
     ("W1", "ops_s", "W1 ops/s", 0),
     ("W1", "cpu_us_op", "W1 client CPU µs/op", 1),
+    ("W1", "ops_s", "W1i ops/s (ratios: zkdiscovery-inline)", 0, "zkdiscovery-inline"),
+    ("W1", "cpu_us_op", "W1i client CPU µs/op (ratios: zkdiscovery-inline)", 1, "zkdiscovery-inline"),
     ("W2", "p50_us", "W2 p50 µs", 0),
     ("W2", "p99_us", "W2 p99 µs", 0),
     ("W2", "cpu_us_op", "W2 client CPU µs/op", 1),
@@ -21,6 +23,7 @@ ROWS = [
     ("W3", "create_ops_s", "W3 create ops/s", 0),
     ("W3", "delete_ops_s", "W3 delete ops/s", 0),
     ("W3", "cpu_us_op", "W3 client CPU µs/op", 1),
+    ("W3", "cpu_us_op", "W3i client CPU µs/op (ratios: zkdiscovery-inline)", 1, "zkdiscovery-inline"),
     ("W4", "p50_us", "W4 p50 µs", 0),
     ("W4", "p99_us", "W4 p99 µs", 0),
     ("W4", "cpu_us_op", "W4 client CPU µs/cycle", 1),
@@ -203,6 +206,8 @@ def main(path):
     out.append("for latencies and CPU. zkdiscovery-persistent is W4 with one persistent watch (AddWatchAsync) instead")
     out.append("of re-armed one-shot watches; zkdiscovery-endpoints is W5 with a ZooKeeperServiceEndpointResolver as the")
     out.append("watcher (events = snapshot changes); the W5e rows repeat W5 with its value in the ratio columns.")
+    out.append("zkdiscovery-inline is W1/W3 with --inline-permits: the issuer resumes on the thread that released a permit")
+    out.append("(inside the completion callbacks) instead of on the thread pool; the W1i/W3i rows put it in the ratio columns.")
     out.append("In W7 zkdiscovery is the client's raw getChildren watcher (reads new children's data), zkdiscovery-endpoints")
     out.append("the discovery resolver; java is the raw Java getChildren watcher (no data), curator-* Curator 5.4's caches.")
     out.append("In W8 zkdiscovery is S raw getData watchers, zkdiscovery-config S configuration providers (ratios in W8c).")

@@ -7,7 +7,7 @@ internal sealed class BenchOptions
 {
     public const string Usage = """
         Usage: ZkDiscovery.Bench --port P [--client NAME] [--workloads W1,...] [--scale S]
-                                 [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--w4-async-a] [--no-retry] [--async-reader] [--reader-threads N]
+                                 [--no-warmup] [--warmup-passes N] [--w4-watch oneshot|persistent] [--w4-async-a] [--inline-permits] [--no-retry] [--async-reader] [--reader-threads N]
                                  [--w5-endpoints] [--w8-configuration]
                ZkDiscovery.Bench micro [BenchmarkDotNet arguments, e.g. --filter '*']
                ZkDiscovery.Bench w7-churner --port P --instances N   (W7's registrars and churner; started by W7)
@@ -26,6 +26,10 @@ internal sealed class BenchOptions
           --w4-async-a        W4's A awaits setData and then the watcher's signal (a SemaphoreSlim, whose waiter
                               resumes on the thread pool) instead of blocking on a thread of its own as the Java
                               driver's main thread does (diagnostics: the harness's own hop, before 5 December)
+          --inline-permits    W1/W3's window of 1,000 permits resumes the waiting issuer on the thread that released a
+                              permit (a bounded channel with synchronous continuations) instead of on the thread pool
+                              (SemaphoreSlim): the issuer then runs inside the completion callbacks, on the
+                              connection's reader thread (diagnostics: the library's own cost without the pool hop)
           --no-retry          ZooKeeperClientOptions.Retry.MaxRetryAttempts = 0 (diagnostics: cost of the retry wrapper)
           --async-reader      AppContext switch ZkDiscovery.Connection.AsyncReader: connections read on the thread pool
                               instead of a thread of their own (diagnostics: what the reader thread buys)
@@ -57,6 +61,9 @@ internal sealed class BenchOptions
 
     /// <summary>W4's A awaits (setData, then a SemaphoreSlim) instead of blocking on a thread of its own.</summary>
     public bool W4AsyncA { get; private set; }
+
+    /// <summary>W1/W3's issuer resumes where a permit was released instead of on the thread pool.</summary>
+    public bool InlinePermits { get; private set; }
 
     public bool NoRetry { get; private set; }
 
@@ -113,6 +120,9 @@ internal sealed class BenchOptions
                     break;
                 case "--w4-async-a":
                     o.W4AsyncA = true;
+                    break;
+                case "--inline-permits":
+                    o.InlinePermits = true;
                     break;
                 case "--w4-watch":
                     o.PersistentWatch = Value() switch

@@ -111,16 +111,16 @@ internal static class Workloads
     {
         var n = o.Scaled(200_000);
         await using var client = await ConnectAsync(o).ConfigureAwait(false);
-        using var window = new SemaphoreSlim(WindowSize, WindowSize);
+        using var window = PermitWindow.Create(o.InlinePermits, WindowSize);
         var state = new Pipeline(window);
         var cost0 = Cost.Now();
         var t0 = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
-            await window.WaitAsync().ConfigureAwait(false);
+            await state.Window.AcquireAsync().ConfigureAwait(false);
             _ = client.GetDataAsync(ReadPath).ContinueWith(Pipeline.OnRead, state, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        await Pipeline.DrainAsync(window).ConfigureAwait(false);
+        await state.Window.DrainAsync().ConfigureAwait(false);
         var elapsed = Stopwatch.GetTimestamp() - t0;
         var cost = Cost.Now() - cost0;
         state.ThrowIfFailed();
@@ -178,24 +178,24 @@ internal static class Workloads
             paths[i] = WritePath + "/n" + i.ToString("D5", CultureInfo.InvariantCulture);
         }
         await using var client = await ConnectAsync(o).ConfigureAwait(false);
-        using var window = new SemaphoreSlim(WindowSize, WindowSize);
+        using var window = PermitWindow.Create(o.InlinePermits, WindowSize);
         var state = new Pipeline(window);
         var cost0 = Cost.Now();
         var t0 = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
-            await window.WaitAsync().ConfigureAwait(false);
+            await state.Window.AcquireAsync().ConfigureAwait(false);
             _ = client.CreateAsync(paths[i], s_payload).ContinueWith(Pipeline.OnCompleted, state, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        await Pipeline.DrainAsync(window).ConfigureAwait(false);
+        await state.Window.DrainAsync().ConfigureAwait(false);
         var t1 = Stopwatch.GetTimestamp();
         state.ThrowIfFailed();
         for (var i = 0; i < n; i++)
         {
-            await window.WaitAsync().ConfigureAwait(false);
+            await state.Window.AcquireAsync().ConfigureAwait(false);
             _ = client.DeleteAsync(paths[i], -1).ContinueWith(Pipeline.OnCompleted, state, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        await Pipeline.DrainAsync(window).ConfigureAwait(false);
+        await state.Window.DrainAsync().ConfigureAwait(false);
         var t2 = Stopwatch.GetTimestamp();
         var cost = Cost.Now() - cost0;
         state.ThrowIfFailed();
@@ -208,7 +208,7 @@ internal static class Workloads
     }
 
     /// <summary>Completion callbacks of W1/W3: check the reply, release the permit.</summary>
-    private sealed class Pipeline(SemaphoreSlim window)
+    private sealed class Pipeline(PermitWindow window)
     {
         private Exception? _failure;
 
@@ -236,17 +236,7 @@ internal static class Workloads
             pipeline.Window.Release();
         };
 
-        public SemaphoreSlim Window { get; } = window;
-
-        /// <summary>Takes every permit back: the last completion callback has run.</summary>
-        public static async Task DrainAsync(SemaphoreSlim window)
-        {
-            for (var i = 0; i < WindowSize; i++)
-            {
-                await window.WaitAsync().ConfigureAwait(false);
-            }
-            window.Release(WindowSize);
-        }
+        public PermitWindow Window { get; } = window;
 
         public void Fail(Exception e) => Interlocked.CompareExchange(ref _failure, e, null);
 
@@ -733,5 +723,91 @@ internal static class Workloads
             .Add("close_p50_ms", Stats.Percentile(close, 50), 3)
             .Add("n", n)
             .ToString();
+    }
+}
+
+/// <summary>
+/// The "at most 1,000 outstanding" counting semaphore of W1/W3: the issuer acquires a permit before each call, the
+/// completion callback releases it. <see cref="Create"/> gives the definition's SemaphoreSlim (a released waiter
+/// resumes on the thread pool) or, with <c>--inline-permits</c>, a bounded channel of permits whose waiting issuer
+/// resumes synchronously on the releasing thread.
+/// </summary>
+internal abstract class PermitWindow : IDisposable
+{
+    public static PermitWindow Create(bool inline, int permits) => inline ? new Inline(permits) : new Pooled(permits);
+
+    public abstract ValueTask AcquireAsync();
+
+    public abstract void Release();
+
+    /// <summary>Takes every permit back: the last completion callback has run.</summary>
+    public async Task DrainAsync()
+    {
+        for (var i = 0; i < Permits; i++)
+        {
+            await AcquireAsync().ConfigureAwait(false);
+        }
+        for (var i = 0; i < Permits; i++)
+        {
+            Release();
+        }
+    }
+
+    protected abstract int Permits { get; }
+
+    public virtual void Dispose()
+    {
+    }
+
+    private sealed class Pooled(int permits) : PermitWindow
+    {
+        private readonly SemaphoreSlim _semaphore = new(permits, permits);
+
+        protected override int Permits => permits;
+
+        public override ValueTask AcquireAsync() => new(_semaphore.WaitAsync());
+
+        public override void Release() => _semaphore.Release();
+
+        public override void Dispose()
+        {
+            _semaphore.Dispose();
+            base.Dispose();
+        }
+    }
+
+    private sealed class Inline : PermitWindow
+    {
+        private readonly System.Threading.Channels.Channel<byte> _permits;
+        private readonly int _count;
+
+        public Inline(int permits)
+        {
+            _count = permits;
+            _permits = System.Threading.Channels.Channel.CreateBounded<byte>(new System.Threading.Channels.BoundedChannelOptions(permits)
+            {
+                AllowSynchronousContinuations = true,
+                SingleReader = true,
+            });
+            for (var i = 0; i < permits; i++)
+            {
+                _permits.Writer.TryWrite(0);
+            }
+        }
+
+        protected override int Permits => _count;
+
+        public override ValueTask AcquireAsync() =>
+            _permits.Reader.TryRead(out _) ? ValueTask.CompletedTask : WaitAsync();
+
+        public override void Release()
+        {
+            if (!_permits.Writer.TryWrite(0))
+            {
+                throw new InvalidOperationException("A permit was released twice.");
+            }
+        }
+
+        private async ValueTask WaitAsync() => await _permits.Reader.ReadAsync().ConfigureAwait(false);
     }
 }
