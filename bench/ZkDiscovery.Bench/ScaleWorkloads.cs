@@ -572,6 +572,7 @@ internal static class ScaleWorkloads
         {
             var acks = new long[ScaleNames.Writes];
             var settle = await CompilerSettle.WaitAsync().ConfigureAwait(false);
+            var allocated0 = GC.GetTotalAllocatedBytes();
             var cost0 = Cost.Now();
             var start = Stopwatch.GetTimestamp();
             for (var j = 0; j < ScaleNames.Writes; j++)
@@ -591,6 +592,7 @@ internal static class ScaleWorkloads
             }
             await fanOut.All.WaitAsync(s_wait).ConfigureAwait(false);
             var cost = Cost.Now() - cost0;
+            var allocated = GC.GetTotalAllocatedBytes() - allocated0;
             var cpu = cost.Cpu;
             var allMs = new double[ScaleNames.Writes];
             for (var j = 0; j < allMs.Length; j++)
@@ -607,6 +609,7 @@ internal static class ScaleWorkloads
                 .Add("all_max_ms", allMs[^1], 2)
                 .Add("readers", s)
                 .Add("writes", ScaleNames.Writes)
+                .Add("alloc_b_notify", allocated / (ScaleNames.Writes * (double)s), 0)
                 .Add("tp_items_notify", cost.WorkItems / (ScaleNames.Writes * (double)s), 2)
                 .Add("csw_notify", cost.VoluntarySwitches / (ScaleNames.Writes * (double)s), 2)
                 .Add("settle_ms", settle.TotalMilliseconds, 0)
