@@ -573,6 +573,7 @@ internal static class ScaleWorkloads
             var acks = new long[ScaleNames.Writes];
             var settle = await CompilerSettle.WaitAsync().ConfigureAwait(false);
             var allocated0 = GC.GetTotalAllocatedBytes();
+            var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var cost0 = Cost.Now();
             var start = Stopwatch.GetTimestamp();
             for (var j = 0; j < ScaleNames.Writes; j++)
@@ -593,6 +594,7 @@ internal static class ScaleWorkloads
             await fanOut.All.WaitAsync(s_wait).ConfigureAwait(false);
             var cost = Cost.Now() - cost0;
             var allocated = GC.GetTotalAllocatedBytes() - allocated0;
+            var (gc0, gc1, gc2) = (GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
             var cpu = cost.Cpu;
             var allMs = new double[ScaleNames.Writes];
             for (var j = 0; j < allMs.Length; j++)
@@ -613,6 +615,9 @@ internal static class ScaleWorkloads
                 .Add("tp_items_notify", cost.WorkItems / (ScaleNames.Writes * (double)s), 2)
                 .Add("csw_notify", cost.VoluntarySwitches / (ScaleNames.Writes * (double)s), 2)
                 .Add("settle_ms", settle.TotalMilliseconds, 0)
+                .Add("gc0", gc0)
+                .Add("gc1", gc1)
+                .Add("gc2", gc2)
                 .ToString();
         }
         finally

@@ -666,7 +666,10 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     {
         var stale = _watched;
         stale.ExceptWith(watched);
-        _watched = new HashSet<string>(watched, StringComparer.Ordinal);
+        // A read's set is its own and not used after it: kept as it is.
+        _watched = watched is HashSet<string> set && ReferenceEquals(set.Comparer, StringComparer.Ordinal)
+            ? set
+            : new HashSet<string>(watched, StringComparer.Ordinal);
         await RemoveWatchesAsync(stale).ConfigureAwait(false);
     }
 

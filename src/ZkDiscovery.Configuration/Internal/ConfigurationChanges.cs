@@ -11,9 +11,28 @@ internal static class ConfigurationChanges
     internal readonly record struct Change(string Key, char Kind, string? Value);
 
     /// <summary>The changed keys in ordinal-ignore-case order; empty when both hold the same keys and values.</summary>
-    public static List<Change> Compute(IDictionary<string, string?> before, IReadOnlyDictionary<string, string?> after)
+    public static List<Change> Compute(IDictionary<string, string?> before, Dictionary<string, string?> after)
     {
         var changes = new List<Change>();
+        // The provider's data is always a Dictionary: enumerated as one, without boxing an enumerator per pass.
+        if (before is not Dictionary<string, string?> known)
+        {
+            known = new Dictionary<string, string?>(before.Count, StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in before)
+            {
+                known[key] = value;
+            }
+        }
+        AddChanges(known, after, changes);
+        if (changes.Count > 1)
+        {
+            changes.Sort(static (a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Key, b.Key));
+        }
+        return changes;
+    }
+
+    private static void AddChanges(Dictionary<string, string?> before, Dictionary<string, string?> after, List<Change> changes)
+    {
         foreach (var (key, value) in after)
         {
             if (!before.TryGetValue(key, out var old))
@@ -32,8 +51,6 @@ internal static class ConfigurationChanges
                 changes.Add(new Change(key, '-', null));
             }
         }
-        changes.Sort(static (a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Key, b.Key));
-        return changes;
     }
 
     /// <summary>

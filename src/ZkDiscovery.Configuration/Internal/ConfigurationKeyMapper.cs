@@ -27,10 +27,16 @@ internal static class ConfigurationKeyMapper
         ArgumentNullException.ThrowIfNull(properties);
         foreach (var (name, value) in properties)
         {
-            if (string.Equals(name, NodePropertyNames.Type, StringComparison.Ordinal))
-            {
-                continue;
-            }
+            AddProperty(data, prefix, name, value);
+        }
+    }
+
+    /// <summary>Adds the keys of one property (see <see cref="AddProperties"/>); the <c>type</c> property adds none.</summary>
+    /// <exception cref="FormatException">The property maps to a key that is there already.</exception>
+    public static void AddProperty(IDictionary<string, string?> data, string? prefix, string name, JsonNode? value)
+    {
+        if (!string.Equals(name, NodePropertyNames.Type, StringComparison.Ordinal))
+        {
             AddValue(data, Combine(prefix, name), value);
         }
     }

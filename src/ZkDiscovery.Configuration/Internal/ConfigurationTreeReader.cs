@@ -231,7 +231,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         foreach (var property in resolved.Properties)
         {
             one.Clear();
-            ConfigurationKeyMapper.AddProperties(one, prefix, [property]);
+            ConfigurationKeyMapper.AddProperty(one, prefix, property.Key, property.Value);
             var propertyLinks = links;
             var storedLink = NodePropertyNames.ForPropertyLink(property.Key);
             if (!resolved.Stored.ContainsKey(property.Key) && resolved.Stored.TryGetValue(storedLink, out var target))
