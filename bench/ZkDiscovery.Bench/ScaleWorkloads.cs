@@ -574,6 +574,7 @@ internal static class ScaleWorkloads
             var settle = await CompilerSettle.WaitAsync().ConfigureAwait(false);
             var allocated0 = GC.GetTotalAllocatedBytes();
             var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var paused0 = GC.GetTotalPauseDuration();
             var cost0 = Cost.Now();
             var start = Stopwatch.GetTimestamp();
             for (var j = 0; j < ScaleNames.Writes; j++)
@@ -618,6 +619,7 @@ internal static class ScaleWorkloads
                 .Add("gc0", gc0)
                 .Add("gc1", gc1)
                 .Add("gc2", gc2)
+                .Add("gc_pause_ms", (GC.GetTotalPauseDuration() - paused0).TotalMilliseconds, 1)
                 .ToString();
         }
         finally

@@ -68,6 +68,8 @@ internal sealed class ConfigurationNodeCache
     private readonly Dictionary<string, Task<IReadOnlyList<string>?>> _children = new(StringComparer.Ordinal);
     private Subscriber[] _subscribers = [];
     private long _reads;
+    // The session the entries were read in (0 before the first read); the state event of another one is a new session.
+    private long _knownSession;
 
     public ConfigurationNodeCache(ZooKeeperClient client)
     {
@@ -78,7 +80,9 @@ internal sealed class ConfigurationNodeCache
         // that reads again on a new session finds the entries gone.
         client.StateChanged += (_, e) =>
         {
-            if (e.IsNewSession)
+            // The event of the session the entries were read in (the client's first connection, delivered after the
+            // first reads) is not news: dropping them would only make every provider read its tree again.
+            if (e.IsNewSession && Interlocked.Exchange(ref _knownSession, e.SessionId) != e.SessionId)
             {
                 Clear();
             }
@@ -126,6 +130,11 @@ internal sealed class ConfigurationNodeCache
             // Continuations run where the read completes, as those of a direct read do.
             entry = new TaskCompletionSource<T>();
             entries[path] = entry.Task;
+            if (_client.SessionId is var session and not 0)
+            {
+                // Read in this session: a state event of this session that comes later is not a new one.
+                Volatile.Write(ref _knownSession, session);
+            }
         }
         _ = FillAsync(entries, path, entry, read(this, path));
         return entry.Task;

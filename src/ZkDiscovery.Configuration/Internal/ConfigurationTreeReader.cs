@@ -135,8 +135,11 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         {
             links = [.. links, $"{path} -> {resolved.RealPath}"];
         }
-        var own = ConfigurationKeyMapper.CreateData();
-        var ownSources = new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
+        // The first node (the root) maps straight into the empty result; a later one maps on its own first, so that
+        // its keys can be merged under the keys already there.
+        var first = data.Count == 0 && pass.Sources.Count == 0;
+        var own = first ? data : ConfigurationKeyMapper.CreateData();
+        var ownSources = first ? pass.Sources : new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
         try
         {
             AddProperties(resolved, prefix, links, own, ownSources);
@@ -146,12 +149,15 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             pass.Problems.Add($"the properties of {resolved.RealPath} map to the same key twice ({ex.Message.TrimEnd('.')})");
             pass.FirstCause ??= ex;
         }
-        // A node's own properties win over keys coming from its children.
-        foreach (var (key, value) in own)
+        if (!first)
         {
-            if (data.TryAdd(key, value))
+            // A node's own properties win over keys coming from its children.
+            foreach (var (key, value) in own)
             {
-                pass.Sources[key] = ownSources[key];
+                if (data.TryAdd(key, value))
+                {
+                    pass.Sources[key] = ownSources[key];
+                }
             }
         }
 
