@@ -71,6 +71,10 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         var pass = new Pass(_client, _watcher, _cache);
         try
         {
+            // The configured node is what every pass reads first (link resolution starts there). Read here, the one
+            // wait for it is this method's: the layers below then find it in the pass and run on without suspending
+            // each in turn (which allocates a state machine per layer, per pass, per provider).
+            await pass.ReadNodeAsync(_path, cancellationToken).ConfigureAwait(false);
             var data = ConfigurationKeyMapper.CreateData();
             await AddNodeAsync(pass, data, _path, _prefix, _childDepth, [], [], isRoot: true, cancellationToken).ConfigureAwait(false);
             if (pass.Problems.Count > 0)
