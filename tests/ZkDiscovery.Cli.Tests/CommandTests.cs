@@ -170,6 +170,8 @@ public sealed class CommandTests(ZkdFixture fixture) : ZkdTestBase(fixture)
         await Client.CreateAsync(Root + "/w", Bytes("{\"v\":0}"));
         using var process = ZkdFixture.Start(["watch", "-z", Conn, Root + "/w"]);
         process.StandardInput.Close();
+        // Drained all along, so that nothing zkd writes there can block it; shown if it does not stop.
+        var stderr = process.StandardError.ReadToEndAsync();
 
         Assert.Equal($"{Root}/w properties: {{\"v\":0}}", await ReadLineAsync(process));
         await Client.SetDataAsync(Root + "/w", Bytes("{\"v\":1}"));
@@ -181,7 +183,16 @@ public sealed class CommandTests(ZkdFixture fixture) : ZkdTestBase(fixture)
         {
             await kill.WaitForExitAsync();
         }
-        await process.WaitForExitAsync().WaitAsync(Timeout);
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(Timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"zkd watch did not stop within {Timeout.TotalSeconds:0} s of SIGINT; its stderr: {await stderr}");
+        }
         Assert.Equal(130, process.ExitCode); // the shell convention for Ctrl+C (128 + SIGINT), as System.CommandLine reports it
     }
 
