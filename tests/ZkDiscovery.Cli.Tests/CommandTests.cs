@@ -168,7 +168,7 @@ public sealed class CommandTests(ZkdFixture fixture) : ZkdTestBase(fixture)
     public async Task Watch_PrintsEachChange_UntilInterrupted()
     {
         await Client.CreateAsync(Root + "/w", Bytes("{\"v\":0}"));
-        using var process = ZkdFixture.Start(["watch", "-z", Conn, Root + "/w"]);
+        using var process = ZkdFixture.Start(["watch", "-z", Conn, Root + "/w"], interruptible: true);
         process.StandardInput.Close();
         // Drained all along, so that nothing zkd writes there can block it; shown if it does not stop.
         var stderr = process.StandardError.ReadToEndAsync();

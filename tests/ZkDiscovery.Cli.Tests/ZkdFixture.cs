@@ -53,9 +53,18 @@ public sealed class ZkdFixture : IAsyncLifetime
         return new ZkdResult(process.ExitCode, await stdout, await stderr);
     }
 
-    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>Starts <c>dotnet zkd.dll ARGS</c> with every standard stream redirected.</summary>
+    /// <param name="args">zkd's arguments.</param>
+    /// <param name="environment">Extra environment variables.</param>
+    /// <param name="interruptible">
+    /// Starts zkd with SIGINT's default action even when this process inherited it ignored, as every job that a
+    /// non-interactive shell starts in the background (<c>cmd &amp;</c>) does, test runs included. .NET keeps a SIGINT
+    /// ignored at startup ignored, so Ctrl+C (a test's <c>kill -INT</c>) would not reach zkd. Linux (GNU env).
+    /// </param>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, bool interruptible = false)
     {
-        var info = new ProcessStartInfo("dotnet")
+        interruptible &= OperatingSystem.IsLinux();
+        var info = new ProcessStartInfo(interruptible ? "/usr/bin/env" : "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -64,6 +73,11 @@ public sealed class ZkdFixture : IAsyncLifetime
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (interruptible)
+        {
+            info.ArgumentList.Add("--default-signal=INT");
+            info.ArgumentList.Add("dotnet"); // env executes it in its own process: Process.Id stays zkd's.
+        }
         info.ArgumentList.Add(ZkdPath);
         foreach (var arg in args)
         {
