@@ -117,10 +117,10 @@ internal static class Workloads
         var t0 = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
-            await state.Window.AcquireAsync().ConfigureAwait(false);
+            await window.AcquireAsync().ConfigureAwait(false);
             _ = client.GetDataAsync(ReadPath).ContinueWith(Pipeline.OnRead, state, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        await state.Window.DrainAsync().ConfigureAwait(false);
+        await window.DrainAsync().ConfigureAwait(false);
         var elapsed = Stopwatch.GetTimestamp() - t0;
         var cost = Cost.Now() - cost0;
         state.ThrowIfFailed();
@@ -184,18 +184,18 @@ internal static class Workloads
         var t0 = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
-            await state.Window.AcquireAsync().ConfigureAwait(false);
+            await window.AcquireAsync().ConfigureAwait(false);
             _ = client.CreateAsync(paths[i], s_payload).ContinueWith(Pipeline.OnCompleted, state, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        await state.Window.DrainAsync().ConfigureAwait(false);
+        await window.DrainAsync().ConfigureAwait(false);
         var t1 = Stopwatch.GetTimestamp();
         state.ThrowIfFailed();
         for (var i = 0; i < n; i++)
         {
-            await state.Window.AcquireAsync().ConfigureAwait(false);
+            await window.AcquireAsync().ConfigureAwait(false);
             _ = client.DeleteAsync(paths[i], -1).ContinueWith(Pipeline.OnCompleted, state, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        await state.Window.DrainAsync().ConfigureAwait(false);
+        await window.DrainAsync().ConfigureAwait(false);
         var t2 = Stopwatch.GetTimestamp();
         var cost = Cost.Now() - cost0;
         state.ThrowIfFailed();
@@ -732,7 +732,7 @@ internal static class Workloads
 /// resumes on the thread pool) or, with <c>--inline-permits</c>, a bounded channel of permits whose waiting issuer
 /// resumes synchronously on the releasing thread.
 /// </summary>
-internal abstract class PermitWindow : IDisposable
+internal abstract class PermitWindow(int permits) : IDisposable
 {
     public static PermitWindow Create(bool inline, int permits) => inline ? new Inline(permits) : new Pooled(permits);
 
@@ -753,17 +753,16 @@ internal abstract class PermitWindow : IDisposable
         }
     }
 
-    protected abstract int Permits { get; }
+    /// <summary>How many calls may be outstanding.</summary>
+    protected int Permits { get; } = permits;
 
     public virtual void Dispose()
     {
     }
 
-    private sealed class Pooled(int permits) : PermitWindow
+    private sealed class Pooled(int permits) : PermitWindow(permits)
     {
         private readonly SemaphoreSlim _semaphore = new(permits, permits);
-
-        protected override int Permits => permits;
 
         public override ValueTask AcquireAsync() => new(_semaphore.WaitAsync());
 
@@ -779,11 +778,10 @@ internal abstract class PermitWindow : IDisposable
     private sealed class Inline : PermitWindow
     {
         private readonly System.Threading.Channels.Channel<byte> _permits;
-        private readonly int _count;
 
         public Inline(int permits)
+            : base(permits)
         {
-            _count = permits;
             _permits = System.Threading.Channels.Channel.CreateBounded<byte>(new System.Threading.Channels.BoundedChannelOptions(permits)
             {
                 AllowSynchronousContinuations = true,
@@ -794,8 +792,6 @@ internal abstract class PermitWindow : IDisposable
                 _permits.Writer.TryWrite(0);
             }
         }
-
-        protected override int Permits => _count;
 
         public override ValueTask AcquireAsync() =>
             _permits.Reader.TryRead(out _) ? ValueTask.CompletedTask : WaitAsync();
