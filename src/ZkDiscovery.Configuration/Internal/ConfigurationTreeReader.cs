@@ -139,11 +139,10 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         {
             links = [.. links, $"{path} -> {resolved.RealPath}"];
         }
-        // The first node (the root) maps straight into the empty result; a later one maps on its own first, so that
-        // its keys can be merged under the keys already there.
-        var first = data.Count == 0 && pass.Sources.Count == 0;
-        var own = first ? data : ConfigurationKeyMapper.CreateData();
-        var ownSources = first ? pass.Sources : new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
+        // The root maps straight into the result, still empty; any other node maps on its own first, so that its keys
+        // can be merged under the keys already there.
+        var own = isRoot ? data : ConfigurationKeyMapper.CreateData();
+        var ownSources = isRoot ? pass.Sources : new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
         try
         {
             AddProperties(resolved, prefix, links, own, ownSources);
@@ -153,7 +152,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             pass.Problems.Add($"the properties of {resolved.RealPath} map to the same key twice ({ex.Message.TrimEnd('.')})");
             pass.FirstCause ??= ex;
         }
-        if (!first)
+        if (!isRoot)
         {
             // A node's own properties win over keys coming from its children.
             foreach (var (key, value) in own)
