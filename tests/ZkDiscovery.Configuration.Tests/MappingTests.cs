@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration.Json;
 using ZkDiscovery.Configuration.Internal;
 using ZkDiscovery.Nodes;
@@ -18,6 +19,7 @@ public sealed class MappingTests
         """{"a:b":1,"c":{"d:e":[true]}}""",
         """{}""",
         """{"empty":"","space":" ","zero":0}""",
+        """{"a":{"b":1,"B":{}},"c":{"d":2,"D":[]}}""",
     };
 
     [Theory]
@@ -28,6 +30,35 @@ public sealed class MappingTests
         var actual = Map(json);
 
         Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), actual.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    /// <summary>Property by property, as the provider maps a node to know where each key comes from: the same keys.</summary>
+    [Theory]
+    [MemberData(nameof(Documents))]
+    public void AddProperty_OneAtATime_SameKeysAndTheirProperty(string json)
+    {
+        var data = ConfigurationKeyMapper.CreateData();
+        var added = new List<string>();
+        foreach (var (name, value) in NodeProperties.Parse(Encoding.UTF8.GetBytes(json)))
+        {
+            added.Clear();
+            ConfigurationKeyMapper.AddProperty(data, null, name, value, added);
+            Assert.All(added, key => Assert.StartsWith(name, key, StringComparison.OrdinalIgnoreCase));
+            Assert.Equal(added.Count, added.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        }
+
+        Assert.Equal(LoadWithJsonProvider(json).OrderBy(p => p.Key, StringComparer.Ordinal), data.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void AddProperty_EmptyObjectOverAnotherPropertysKey_FormatException()
+    {
+        var data = ConfigurationKeyMapper.CreateData();
+        ConfigurationKeyMapper.AddProperty(data, null, "a", JsonNode.Parse("""{"b":1}"""), []);
+
+        var ex = Assert.Throws<FormatException>(() => ConfigurationKeyMapper.AddProperty(data, null, "A", JsonNode.Parse("""{"B":{}}"""), []));
+        Assert.Contains("A:B", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("1", data["a:b"]);
     }
 
     [Fact]
@@ -114,7 +145,7 @@ public sealed class MappingTests
 
     private static Dictionary<string, string?> Map(string json)
     {
-        var properties = NodeProperties.Parse(json);
+        var properties = NodeProperties.Parse(Encoding.UTF8.GetBytes(json));
         Assert.Null(properties.ReadWarning);
         var data = ConfigurationKeyMapper.CreateData();
         ConfigurationKeyMapper.AddProperties(data, null, properties);

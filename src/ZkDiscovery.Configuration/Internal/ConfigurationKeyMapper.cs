@@ -32,12 +32,17 @@ internal static class ConfigurationKeyMapper
     }
 
     /// <summary>Adds the keys of one property (see <see cref="AddProperties"/>); the <c>type</c> property adds none.</summary>
+    /// <param name="data">The keys so far.</param>
+    /// <param name="prefix">The key prefix, or null.</param>
+    /// <param name="name">The property's name.</param>
+    /// <param name="value">The property's value.</param>
+    /// <param name="added">Given the keys added, in order; or null.</param>
     /// <exception cref="FormatException">The property maps to a key that is there already.</exception>
-    public static void AddProperty(IDictionary<string, string?> data, string? prefix, string name, JsonNode? value)
+    public static void AddProperty(IDictionary<string, string?> data, string? prefix, string name, JsonNode? value, List<string>? added = null)
     {
         if (!string.Equals(name, NodePropertyNames.Type, StringComparison.Ordinal))
         {
-            AddValue(data, Combine(prefix, name), value);
+            AddValue(data, Combine(prefix, name), value, added);
         }
     }
 
@@ -45,45 +50,65 @@ internal static class ConfigurationKeyMapper
     public static string Combine(string? prefix, string key) =>
         string.IsNullOrEmpty(prefix) ? key : prefix + ConfigurationPath.KeyDelimiter + key;
 
-    private static void AddValue(IDictionary<string, string?> data, string key, JsonNode? node)
+    private static void AddValue(IDictionary<string, string?> data, string key, JsonNode? node, List<string>? added)
     {
         switch (node)
         {
             case JsonObject obj:
                 if (obj.Count == 0)
                 {
-                    data[key] = null;
+                    SetEmpty(data, key, null, added);
                     return;
                 }
                 foreach (var (name, value) in obj)
                 {
-                    AddValue(data, Combine(key, name), value);
+                    AddValue(data, Combine(key, name), value, added);
                 }
                 return;
             case JsonArray array:
                 if (array.Count == 0)
                 {
-                    data[key] = string.Empty;
+                    SetEmpty(data, key, string.Empty, added);
                     return;
                 }
                 for (var i = 0; i < array.Count; i++)
                 {
-                    AddValue(data, Combine(key, i.ToString(CultureInfo.InvariantCulture)), array[i]);
+                    AddValue(data, Combine(key, i.ToString(CultureInfo.InvariantCulture)), array[i], added);
                 }
                 return;
             default:
-                AddLeaf(data, key, ToConfigurationValue(node as JsonValue));
+                AddLeaf(data, key, ToConfigurationValue(node as JsonValue), added);
                 return;
         }
     }
 
-    private static void AddLeaf(IDictionary<string, string?> data, string key, string? value)
+    /// <summary>
+    /// An empty object or array sets its key as the JSON provider sets it: over a key that the same property gave, but
+    /// not over another property's.
+    /// </summary>
+    private static void SetEmpty(IDictionary<string, string?> data, string key, string? value, List<string>? added)
     {
-        if (data.ContainsKey(key))
+        if (added is not null)
+        {
+            if (!data.ContainsKey(key))
+            {
+                added.Add(key);
+            }
+            else if (!added.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new FormatException($"A duplicate key '{key}' was found.");
+            }
+        }
+        data[key] = value;
+    }
+
+    private static void AddLeaf(IDictionary<string, string?> data, string key, string? value, List<string>? added)
+    {
+        if (!data.TryAdd(key, value))
         {
             throw new FormatException($"A duplicate key '{key}' was found.");
         }
-        data[key] = value;
+        added?.Add(key);
     }
 
     private static string? ToConfigurationValue(JsonValue? value)
@@ -99,7 +124,7 @@ internal static class ConfigurationKeyMapper
             JsonValueKind.False => bool.FalseString,
             JsonValueKind.Null or JsonValueKind.Undefined => null,
             // Numbers keep the text they were written with (1.50 stays 1.50, 1e3 stays 1e3).
-            _ => value.ToJsonString(),
+            _ => value.TryGetValue<JsonElement>(out var number) ? number.GetRawText() : value.ToJsonString(),
         };
     }
 }

@@ -76,7 +76,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             // each in turn (which allocates a state machine per layer, per pass, per provider).
             await pass.ReadNodeAsync(_path, cancellationToken).ConfigureAwait(false);
             var data = ConfigurationKeyMapper.CreateData();
-            await AddNodeAsync(pass, data, _path, _prefix, _childDepth, [], [], isRoot: true, cancellationToken).ConfigureAwait(false);
+            await AddNodeAsync(pass, data, _path, _prefix, _childDepth, ancestors: null, [], isRoot: true, cancellationToken).ConfigureAwait(false);
             if (pass.Problems.Count > 0)
             {
                 return new ConfigurationReadResult(ConfigurationReadStatus.Failed, null, pass.CreateError(_path), pass.Watched);
@@ -114,7 +114,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         string path,
         string? prefix,
         int childDepth,
-        HashSet<string> ancestors,
+        HashSet<string>? ancestors,
         IReadOnlyList<string> links,
         bool isRoot,
         CancellationToken cancellationToken)
@@ -122,7 +122,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         ResolvedNodeProperties resolved;
         try
         {
-            resolved = await NodeLinks.ResolvePropertiesAsync(path, pass.ReadPropertiesAsync, cancellationToken).ConfigureAwait(false);
+            resolved = await NodeLinks.ResolvePropertiesAsync(path, pass.ReadProperties, cancellationToken).ConfigureAwait(false);
         }
         catch (NoNodeException) when (!isRoot)
         {
@@ -145,7 +145,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         var ownSources = isRoot ? pass.Sources : new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
         try
         {
-            AddProperties(resolved, prefix, links, own, ownSources);
+            AddProperties(resolved, prefix, links, own, ownSources, pass.MappedKeys);
         }
         catch (FormatException ex)
         {
@@ -168,7 +168,8 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         {
             return;
         }
-        var lineage = new HashSet<string>(ancestors, StringComparer.Ordinal) { resolved.RealPath };
+        var lineage = ancestors is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>(ancestors, StringComparer.Ordinal);
+        lineage.Add(resolved.RealPath);
         var children = await pass.GetChildrenAsync(resolved.RealPath, cancellationToken).ConfigureAwait(false)
             ?? throw new TreeChangedException(resolved.RealPath);
         var sorted = children.Order(StringComparer.Ordinal).ToList();
@@ -200,7 +201,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             string target;
             try
             {
-                target = await NodeLinks.ResolvePathAsync(ZooKeeperPath.Combine(resolved.RealPath, name), pass.ReadPropertiesAsync, cancellationToken).ConfigureAwait(false);
+                target = await NodeLinks.ResolvePathAsync(ZooKeeperPath.Combine(resolved.RealPath, name), pass.ReadProperties, cancellationToken).ConfigureAwait(false);
             }
             catch (NoNodeException ex)
             {
@@ -234,43 +235,57 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         string? prefix,
         IReadOnlyList<string> links,
         Dictionary<string, string?> own,
-        Dictionary<string, ZooKeeperConfigurationKeySource> sources)
+        Dictionary<string, ZooKeeperConfigurationKeySource> sources,
+        List<string> mappedKeys)
     {
-        var one = ConfigurationKeyMapper.CreateData();
-        foreach (var property in resolved.Properties)
+        var properties = resolved.Properties.GetItemEnumerator();
+        while (properties.MoveNext())
         {
-            one.Clear();
-            ConfigurationKeyMapper.AddProperty(one, prefix, property.Key, property.Value);
+            var (name, value) = properties.Current;
+            mappedKeys.Clear();
+            ConfigurationKeyMapper.AddProperty(own, prefix, name, value, mappedKeys);
             var propertyLinks = links;
-            var storedLink = NodePropertyNames.ForPropertyLink(property.Key);
-            if (!resolved.Stored.ContainsKey(property.Key) && resolved.Stored.TryGetValue(storedLink, out var target))
+            if (resolved.Stored != resolved.Properties
+                && !resolved.Stored.ContainsKey(name)
+                && resolved.Stored.TryGetValue(NodePropertyNames.ForPropertyLink(name), out var target))
             {
                 var targetText = target is JsonValue v && v.TryGetValue<string>(out var s) ? s : target?.ToJsonString() ?? "null";
-                propertyLinks = [.. links, $"{resolved.RealPath} {storedLink} {targetText}"];
+                propertyLinks = [.. links, $"{resolved.RealPath} {NodePropertyNames.ForPropertyLink(name)} {targetText}"];
             }
-            foreach (var (key, value) in one)
+            foreach (var key in mappedKeys)
             {
-                if (!own.TryAdd(key, value))
-                {
-                    throw new FormatException($"A duplicate key '{key}' was found.");
-                }
                 sources[key] = new ZooKeeperConfigurationKeySource { Key = key, NodePath = resolved.RealPath, Links = propertyLinks };
             }
         }
     }
 
-    /// <summary>The tree changed under a read (a node listed a moment ago is gone); the result is discarded.</summary>
-
-
     /// <summary>The reads of one pass: each node read once, with the watcher; what was watched; what was wrong.</summary>
-    private sealed class Pass(ZooKeeperClient client, Action<WatchedEvent>? watcher, ConfigurationNodeCache.Subscriber? cache)
+    private sealed class Pass
     {
+        private readonly ZooKeeperClient _client;
+        private readonly Action<WatchedEvent>? _watcher;
+        private readonly ConfigurationNodeCache.Subscriber? _cache;
         private readonly Dictionary<string, ConfigurationNode?> _nodes = new(StringComparer.Ordinal);
         private readonly Dictionary<string, IReadOnlyList<string>?> _children = new(StringComparer.Ordinal);
 
+        public Pass(ZooKeeperClient client, Action<WatchedEvent>? watcher, ConfigurationNodeCache.Subscriber? cache)
+        {
+            _client = client;
+            _watcher = watcher;
+            _cache = cache;
+            ReadProperties = ReadPropertiesAsync;
+        }
+
+        /// <summary>A node's properties, or null when it does not exist: the reader that link resolution reads through.</summary>
+        public Func<string, CancellationToken, ValueTask<IReadOnlyDictionary<string, JsonNode?>?>> ReadProperties { get; }
+
         public HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
 
-        public int NodeCount => _nodes.Values.Count(static n => n is not null);
+        /// <summary>How many existing nodes were read.</summary>
+        public int NodeCount { get; private set; }
+
+        /// <summary>The keys the property being mapped gave (a buffer kept for the pass).</summary>
+        public List<string> MappedKeys { get; } = [];
 
         public List<string> Problems { get; } = [];
 
@@ -285,7 +300,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             return FirstCause is null ? new InvalidDataException(message) : new InvalidDataException(message, FirstCause);
         }
 
-        public async ValueTask<IReadOnlyDictionary<string, JsonNode?>?> ReadPropertiesAsync(string path, CancellationToken cancellationToken) =>
+        private async ValueTask<IReadOnlyDictionary<string, JsonNode?>?> ReadPropertiesAsync(string path, CancellationToken cancellationToken) =>
             (await ReadNodeAsync(path, cancellationToken).ConfigureAwait(false))?.Properties;
 
         /// <summary>A node's properties and stat with a data watch, or null (with an exists watch) when it does not exist.</summary>
@@ -295,16 +310,20 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             {
                 return cached;
             }
-            if (watcher is not null || cache is not null)
+            if (_watcher is not null || _cache is not null)
             {
                 Watched.Add(path);
             }
-            var entry = cache is not null
-                ? await cache.GetNodeAsync(path, cancellationToken).ConfigureAwait(false)
-                : await ConfigurationNode.ReadAsync(client, path, watcher, null, cancellationToken).ConfigureAwait(false);
+            var entry = _cache is not null
+                ? await _cache.GetNodeAsync(path, cancellationToken).ConfigureAwait(false)
+                : await ConfigurationNode.ReadAsync(_client, path, _watcher, null, cancellationToken).ConfigureAwait(false);
             if (entry?.Properties.ReadWarning is { } warning)
             {
                 Problems.Add($"the data of {path} is not a JSON object ({warning})");
+            }
+            if (entry is not null)
+            {
+                NodeCount++;
             }
             _nodes[path] = entry;
             return entry;
@@ -317,20 +336,20 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             {
                 return cached;
             }
-            if (watcher is not null || cache is not null)
+            if (_watcher is not null || _cache is not null)
             {
                 Watched.Add(path);
             }
             IReadOnlyList<string>? children;
-            if (cache is not null)
+            if (_cache is not null)
             {
-                children = await cache.GetChildrenAsync(path, cancellationToken).ConfigureAwait(false);
+                children = await _cache.GetChildrenAsync(path, cancellationToken).ConfigureAwait(false);
                 _children[path] = children;
                 return children;
             }
             try
             {
-                children = (await client.GetChildrenAsync(path, watcher, cancellationToken).ConfigureAwait(false)).Children;
+                children = (await _client.GetChildrenAsync(path, _watcher, cancellationToken).ConfigureAwait(false)).Children;
             }
             catch (NoNodeException)
             {

@@ -85,7 +85,15 @@ public static partial class NodeLinks
     {
         ArgumentNullException.ThrowIfNull(getProperties);
         var normalized = NormalizePath(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        var own = await getProperties(normalized, cancellationToken).ConfigureAwait(false);
+        if (own is NodeProperties { HasLinks: false } plain)
+        {
+            // The usual node: it exists, so it is its own real path, and with no links what it stores is what a reader sees.
+            return new ResolvedNodeProperties(path, normalized, plain, plain, [], []);
+        }
         var reader = new CachingReader(getProperties);
+        reader.Add(normalized, own);
         var realPath = await reader.ResolveAsync(normalized, cancellationToken).ConfigureAwait(false) ?? throw new NoNodeException(path);
         var stored = await reader.ReadAsync(realPath, cancellationToken).ConfigureAwait(false) ?? throw new NoNodeException(path);
         var visible = new List<KeyValuePair<string, JsonNode?>>(stored.Count);
@@ -126,6 +134,9 @@ public static partial class NodeLinks
 
         /// <summary>Real paths of the nodes whose properties were read to follow property links, in order.</summary>
         public List<string> LinkedPaths { get; } = [];
+
+        /// <summary>Takes what the caller read of <paramref name="path"/> already.</summary>
+        public void Add(string path, IReadOnlyDictionary<string, JsonNode?>? properties) => _cache[path] = properties;
 
         public async ValueTask<IReadOnlyDictionary<string, JsonNode?>?> ReadAsync(string path, CancellationToken cancellationToken)
         {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace ZkDiscovery.Nodes;
 
@@ -30,8 +31,6 @@ namespace ZkDiscovery.Nodes;
 [SuppressMessage("Naming", "CA1710:Identifiers should have correct suffix", Justification = "Named after the zc.zk concept: a node's properties.")]
 public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
 {
-    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private static readonly JsonWriterOptions s_writerOptions = new()
     {
         Indented = false,
@@ -39,8 +38,14 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    // Sets up to this size (almost every node) are searched in order rather than through a dictionary.
+    private const int IndexedCount = 8;
+
+    // How deeply values may nest.
+    private const int MaxDepth = 256;
+
     private readonly List<KeyValuePair<string, JsonNode?>> _items;
-    private readonly Dictionary<string, int> _index;
+    private readonly Dictionary<string, int>? _index;
 
     /// <summary>Creates a property set from name/value pairs, keeping their order.</summary>
     /// <param name="properties">The properties.</param>
@@ -53,15 +58,14 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
     private NodeProperties(IEnumerable<KeyValuePair<string, JsonNode?>> properties, string? readWarning, bool duplicatesReplace)
     {
         ArgumentNullException.ThrowIfNull(properties);
-        _items = [];
-        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        _items = properties is ICollection<KeyValuePair<string, JsonNode?>> { Count: var count } ? new(count) : [];
         foreach (var (name, value) in properties)
         {
             if (name is null)
             {
                 throw new ArgumentException("A property name is null.", nameof(properties));
             }
-            if (_index.TryGetValue(name, out var position))
+            if (IndexOf(name) is var position and >= 0)
             {
                 if (!duplicatesReplace)
                 {
@@ -71,8 +75,21 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
                 _items[position] = new(name, value);
                 continue;
             }
-            _index.Add(name, _items.Count);
+            if (_index is not null)
+            {
+                _index.Add(name, _items.Count);
+            }
+            else if (_items.Count == IndexedCount)
+            {
+                _index = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var i = 0; i < _items.Count; i++)
+                {
+                    _index.Add(_items[i].Key, i);
+                }
+                _index.Add(name, _items.Count);
+            }
             _items.Add(new(name, value));
+            HasLinks |= NodePropertyNames.IsSymbolicLink(name) || NodePropertyNames.IsPropertyLink(name);
         }
         ReadWarning = readWarning;
     }
@@ -88,6 +105,9 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
 
     /// <summary>The value of the <c>type</c> property when it is a string; otherwise null.</summary>
     public string? Type => TryGetValue(NodePropertyNames.Type, out var value) && value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>True when a property is a symbolic link (<c>NAME -&gt;</c>) or a property link (<c>NAME =&gt;</c>).</summary>
+    internal bool HasLinks { get; }
 
     /// <inheritdoc />
     public int Count => _items.Count;
@@ -106,14 +126,14 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
     public bool ContainsKey(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return _index.ContainsKey(key);
+        return IndexOf(key) >= 0;
     }
 
     /// <inheritdoc />
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out JsonNode? value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_index.TryGetValue(key, out var position))
+        if (IndexOf(key) is var position and >= 0)
         {
             value = _items[position].Value;
             return true;
@@ -125,7 +145,26 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
     /// <inheritdoc />
     public IEnumerator<KeyValuePair<string, JsonNode?>> GetEnumerator() => _items.GetEnumerator();
 
+    /// <summary>The items in order, enumerated without boxing (for the library's own loops).</summary>
+    internal List<KeyValuePair<string, JsonNode?>>.Enumerator GetItemEnumerator() => _items.GetEnumerator();
+
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private int IndexOf(string name)
+    {
+        if (_index is not null)
+        {
+            return _index.TryGetValue(name, out var position) ? position : -1;
+        }
+        for (var i = 0; i < _items.Count; i++)
+        {
+            if (string.Equals(_items[i].Key, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     /// <summary>Reads node data as properties. Never throws; see <see cref="ReadWarning"/>.</summary>
     /// <param name="data">The node's data (may be empty).</param>
@@ -135,17 +174,58 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
         {
             data = data[3..];
         }
-        string text;
-        try
-        {
-            text = s_strictUtf8.GetString(data);
-        }
-        catch (DecoderFallbackException)
+        if (!Utf8.IsValid(data))
         {
             // Keep what can be kept; invalid sequences become U+FFFD, so writing this back changes the bytes.
             return FromStringValue(Encoding.UTF8.GetString(data), "the data is not valid UTF-8");
         }
-        return Parse(text);
+        var json = data.Trim(" \t\r\n"u8);
+        if (json.Length >= 2 && json[0] == (byte)'{' && json[^1] == (byte)'}' && TryParseObject(json) is { } properties)
+        {
+            return properties;
+        }
+        // Text, broken JSON or unusual white space: read as text, which says what is wrong.
+        return Parse(Encoding.UTF8.GetString(data));
+    }
+
+    /// <summary>
+    /// Reads a JSON object straight from its UTF-8 bytes, as <see cref="Parse(string)"/> reads it from text but
+    /// without decoding the whole text and building a document first; null when it is not well-formed (the caller
+    /// then reads it as text, which gives the same properties or says what is wrong).
+    /// </summary>
+    private static NodeProperties? TryParseObject(ReadOnlySpan<byte> json)
+    {
+        var items = new List<KeyValuePair<string, JsonNode?>>();
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                JsonNode? value = reader.TokenType switch
+                {
+                    JsonTokenType.String => JsonValue.Create(reader.GetString()!),
+                    JsonTokenType.True => JsonValue.Create(true),
+                    JsonTokenType.False => JsonValue.Create(false),
+                    JsonTokenType.Null => null,
+                    // A number keeps its exact text (big integers, decimals) in an element of its own.
+                    JsonTokenType.Number => JsonValue.Create(JsonElement.ParseValue(ref reader)),
+                    _ => ToNode(JsonElement.ParseValue(ref reader)),
+                };
+                items.Add(new(name, value));
+            }
+            if (reader.Read())
+            {
+                return null; // Text after the object.
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+        return new NodeProperties(items, readWarning: null, duplicatesReplace: true);
     }
 
     /// <summary>Reads node data already decoded as text. Never throws; see <see cref="ReadWarning"/>.</summary>
@@ -164,7 +244,7 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
         }
         try
         {
-            using var document = JsonDocument.Parse(trimmed.ToString(), new JsonDocumentOptions { MaxDepth = 256 });
+            using var document = JsonDocument.Parse(trimmed.ToString(), new JsonDocumentOptions { MaxDepth = MaxDepth });
             return new NodeProperties(
                 document.RootElement.EnumerateObject().Select(static p => new KeyValuePair<string, JsonNode?>(p.Name, ToNode(p.Value))),
                 readWarning: null,

@@ -36,6 +36,50 @@ public class NodePropertiesTests
         Assert.Null(properties.ReadWarning);
     }
 
+    public static TheoryData<string> Texts => new()
+    {
+        """{"a":1,"b":"x","c":true,"d":false,"e":null}""",
+        """{"n":1.50,"e":1e3,"big":123456789012345678901234567890,"neg":-0,"x":6.02E+23}""",
+        """{"nested":{"a":[1,{"b":null}],"a":2},"list":[[],{},""]}""",
+        """{"a\u0020b":"esc\"aped","\u00e9":"\u00e9 \ud83d\ude00","l ->":"/x","p =>":"/y p"}""",
+        """{"p0":0,"p1":1,"p2":2,"p3":3,"p4":4,"p5":5,"p6":6,"p7":7,"p8":8,"p9":9,"p3":"again","p10":10,"p9":"again"}""",
+        """{}""",
+        " \t{\"a\":1}\r\n",
+        "\u00a0{\"a\":1}\u2003",
+        """{"a":1} {"b":2}""",
+        """{"a":1,}""",
+        """{"a":"\ud83d"}""",
+        """{"a":1}/*c*/""",
+        "{\"deep\":" + new string('[', 300) + new string(']', 300) + "}",
+    };
+
+    /// <summary>The bytes a node holds are read as their text is: same properties, same order, same warning.</summary>
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void Parse_Bytes_SameAsText(string text)
+    {
+        static string Describe(NodeProperties properties) =>
+            string.Join(" | ", properties.Select(p => p.Key + "=" + Json(p.Value))) + " # " + properties.ReadWarning;
+
+        Assert.Equal(Describe(NodeProperties.Parse(text)), Describe(Parse(text)));
+    }
+
+    [Fact]
+    public void Parse_ManyProperties_EachFoundByName()
+    {
+        var names = Enumerable.Range(0, 20).Select(i => "p" + i).ToList();
+        var properties = Parse("{" + string.Join(",", names.Select((n, i) => $"\"{n}\":{i}")) + ",\"p2\":\"last\",\"p15\":\"last\"}");
+
+        Assert.Equal(names, properties.Keys);
+        for (var i = 0; i < names.Count; i++)
+        {
+            Assert.True(properties.TryGetValue(names[i], out var value));
+            Assert.Equal(i is 2 or 15 ? "\"last\"" : i.ToString(System.Globalization.CultureInfo.InvariantCulture), Json(value));
+        }
+        Assert.False(properties.ContainsKey("p20"));
+        Assert.False(properties.ContainsKey("P1"));
+    }
+
     [Fact]
     public void Parse_SurroundingWhitespace_ReadsObject()
     {
