@@ -319,14 +319,17 @@ internal sealed partial class ServiceEndpointWatcher
         }
     }
 
-    /// <summary>The state handler's part in tree mode: a reconnect may have hidden changes, a new session lost the watch.</summary>
-    private void OnTreeStateChanged(ConnectionStateChangedEventArgs e, bool newSession)
+    /// <summary>
+    /// The state handler's part in tree mode: a reconnect may have hidden changes, a new session lost the watch. The
+    /// late event of the connection the watcher started on is neither.
+    /// </summary>
+    private void OnTreeStateChanged(bool newSession, bool reconnected)
     {
         if (newSession)
         {
             Volatile.Write(ref _rewatch, 1);
         }
-        if (e.State is ConnectionState.Connected or ConnectionState.ConnectedReadOnly)
+        if (newSession || reconnected)
         {
             Volatile.Write(ref _resync, 1);
         }

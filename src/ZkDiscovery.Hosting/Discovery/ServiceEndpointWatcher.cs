@@ -60,6 +60,9 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     private int _readAll;
     // The session whose watches the watcher holds (0 before the first); a state event of another one is a new session.
     private long _knownSession;
+    // 1 once the client was seen not connected since Start: the next Connected state is then a reconnect, not the late
+    // event of the connection the watcher started on.
+    private int _wasDisconnected;
     // Owned by the loop (read by the dispatcher, where staleness is harmless): true once the server turned multiRead down.
     private bool _perProviderReads;
     private int _batchLosses;
@@ -100,6 +103,11 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         // Read before subscribing: a new session after this point is news whenever its event comes.
         Volatile.Write(ref _knownSession, _client.SessionId);
         _client.StateChanged += OnStateChanged;
+        // After subscribing, so that a disconnection is either seen here or its event comes.
+        if (_client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly))
+        {
+            Volatile.Write(ref _wasDisconnected, 1);
+        }
         // The first pass picks the mode and reads the service; no ExecutionContext flows into the loop.
         _loop.Signal();
         _loop.Start();
@@ -144,7 +152,17 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             // The old session's watches are gone: every provider is read (and watched) again.
             Volatile.Write(ref _readAll, 1);
         }
-        OnTreeStateChanged(e, newSession);
+        bool reconnected;
+        if (e.State is ConnectionState.Connected or ConnectionState.ConnectedReadOnly)
+        {
+            reconnected = Interlocked.Exchange(ref _wasDisconnected, 0) != 0;
+        }
+        else
+        {
+            Volatile.Write(ref _wasDisconnected, 1);
+            reconnected = false;
+        }
+        OnTreeStateChanged(newSession, reconnected);
         Signal();
     }
 
