@@ -181,7 +181,8 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
         var keys = new List<ZooKeeperConfigurationKeySource>(data.Count);
         foreach (var key in data.Keys.ToArray().Order(StringComparer.OrdinalIgnoreCase))
         {
-            // Snapshot data has no recorded origin: the configured path stands for it.
+            // A key without a recorded origin comes from the configured node itself, without a link (or from a snapshot,
+            // for which the configured path stands).
             keys.Add(sources is not null && sources.TryGetValue(key, out var source) ? source : new ZooKeeperConfigurationKeySource { Key = key, NodePath = Path });
         }
         var error = _lastError;

@@ -54,8 +54,8 @@ internal sealed record ConfigurationNode(NodeProperties Properties, NodeStat Sta
 /// client restores the watches and the server fires those of the nodes that changed meanwhile.
 /// </para>
 /// <para>
-/// Concurrent reads of one node share one request. A read that fails (no connection) leaves no entry. A watch event is
-/// passed on to the subscribed providers that read that node.
+/// Concurrent reads of one node share one request. A read that failed (no connection) is read again by the next reader.
+/// A watch event is passed on to the subscribed providers that read that node.
 /// </para>
 /// </remarks>
 internal sealed class ConfigurationNodeCache
@@ -117,48 +117,26 @@ internal sealed class ConfigurationNodeCache
     public Task<IReadOnlyList<string>?> GetChildrenAsync(string path, CancellationToken cancellationToken) =>
         Shared(_children, path, static (c, p) => c.ReadChildrenAsync(p)).WaitAsync(cancellationToken);
 
-    /// <summary>The entry of <paramref name="path"/>, or a read started for it (outside the lock; not cancelled by any one caller).</summary>
+    /// <summary>The entry of <paramref name="path"/>, or a read started for it (not cancelled by any one caller).</summary>
     private Task<T> Shared<T>(Dictionary<string, Task<T>> entries, string path, Func<ConfigurationNodeCache, string, Task<T>> read)
     {
-        TaskCompletionSource<T> entry;
         lock (_lock)
         {
-            if (entries.TryGetValue(path, out var existing))
+            // A read that failed (no connection) is no answer: the next reader reads again.
+            if (entries.TryGetValue(path, out var existing) && !existing.IsFaulted && !existing.IsCanceled)
             {
                 return existing;
             }
-            // Continuations run where the read completes, as those of a direct read do.
-            entry = new TaskCompletionSource<T>();
-            entries[path] = entry.Task;
             if (_client.SessionId is var session and not 0)
             {
                 // Read in this session: a state event of this session that comes later is not a new one.
                 Volatile.Write(ref _knownSession, session);
             }
-        }
-        _ = FillAsync(entries, path, entry, read(this, path));
-        return entry.Task;
-    }
-
-    /// <summary>Completes <paramref name="entry"/> with <paramref name="read"/>'s outcome; a failed read leaves no entry.</summary>
-    private async Task FillAsync<T>(Dictionary<string, Task<T>> entries, string path, TaskCompletionSource<T> entry, Task<T> read)
-    {
-        try
-        {
-            entry.SetResult(await read.ConfigureAwait(false));
-        }
-#pragma warning disable CA1031 // Handed on to every reader of the entry.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            lock (_lock)
-            {
-                if (entries.TryGetValue(path, out var current) && ReferenceEquals(current, entry.Task))
-                {
-                    entries.Remove(path);
-                }
-            }
-            entry.SetException(ex);
+            // Started under the lock, so that readers that come meanwhile share it (starting only queues the request).
+            // Its continuations run where the read completes, as those of a direct read do.
+            var entry = read(this, path);
+            entries[path] = entry;
+            return entry;
         }
     }
 

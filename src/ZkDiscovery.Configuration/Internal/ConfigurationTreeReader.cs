@@ -68,7 +68,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
     /// <summary>Reads the tree once. Throws only for cancellation and a disposed client.</summary>
     public async Task<ConfigurationReadResult> ReadAsync(CancellationToken cancellationToken)
     {
-        var pass = new Pass(_client, _watcher, _cache);
+        var pass = new Pass(_client, _watcher, _cache, _path);
         try
         {
             // The configured node is what every pass reads first (link resolution starts there). Read here, the one
@@ -77,7 +77,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             await pass.ReadNodeAsync(_path, cancellationToken).ConfigureAwait(false);
             var data = ConfigurationKeyMapper.CreateData();
             await AddNodeAsync(pass, data, _path, _prefix, _childDepth, ancestors: null, [], isRoot: true, cancellationToken).ConfigureAwait(false);
-            if (pass.Problems.Count > 0)
+            if (pass.HasProblems)
             {
                 return new ConfigurationReadResult(ConfigurationReadStatus.Failed, null, pass.CreateError(_path), pass.Watched);
             }
@@ -142,10 +142,10 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         // The root maps straight into the result, still empty; any other node maps on its own first, so that its keys
         // can be merged under the keys already there.
         var own = isRoot ? data : ConfigurationKeyMapper.CreateData();
-        var ownSources = isRoot ? pass.Sources : new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
+        var ownSources = isRoot ? null : new Dictionary<string, ZooKeeperConfigurationKeySource>(StringComparer.OrdinalIgnoreCase);
         try
         {
-            AddProperties(resolved, prefix, links, own, ownSources, pass.MappedKeys);
+            AddProperties(pass, resolved, prefix, links, own, ownSources);
         }
         catch (FormatException ex)
         {
@@ -159,7 +159,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             {
                 if (data.TryAdd(key, value))
                 {
-                    pass.Sources[key] = ownSources[key];
+                    pass.AddSource(ownSources![key]);
                 }
             }
         }
@@ -229,15 +229,22 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
     /// Maps a node's visible properties one at a time, so that each key knows the node and links it comes from; a
     /// property reached through a property link (<c>NAME =&gt;</c>) names that link.
     /// </summary>
+    /// <param name="pass">The pass.</param>
+    /// <param name="resolved">The node.</param>
+    /// <param name="prefix">The node's key prefix, or null.</param>
+    /// <param name="links">The links followed to reach the node.</param>
+    /// <param name="own">Given the node's keys.</param>
+    /// <param name="ownSources">Given the keys' sources; null to give them to the pass (the configured node's keys).</param>
     /// <exception cref="FormatException">Two properties map to the same key.</exception>
     private static void AddProperties(
+        Pass pass,
         ResolvedNodeProperties resolved,
         string? prefix,
         IReadOnlyList<string> links,
         Dictionary<string, string?> own,
-        Dictionary<string, ZooKeeperConfigurationKeySource> sources,
-        List<string> mappedKeys)
+        Dictionary<string, ZooKeeperConfigurationKeySource>? ownSources)
     {
+        var mappedKeys = pass.MappedKeys;
         var properties = resolved.Properties.GetItemEnumerator();
         while (properties.MoveNext())
         {
@@ -254,7 +261,14 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             }
             foreach (var key in mappedKeys)
             {
-                sources[key] = new ZooKeeperConfigurationKeySource { Key = key, NodePath = resolved.RealPath, Links = propertyLinks };
+                if (ownSources is not null)
+                {
+                    ownSources[key] = new ZooKeeperConfigurationKeySource { Key = key, NodePath = resolved.RealPath, Links = propertyLinks };
+                }
+                else
+                {
+                    pass.AddSource(key, resolved.RealPath, propertyLinks);
+                }
             }
         }
     }
@@ -265,14 +279,19 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         private readonly ZooKeeperClient _client;
         private readonly Action<WatchedEvent>? _watcher;
         private readonly ConfigurationNodeCache.Subscriber? _cache;
+        private readonly string _path;
         private readonly Dictionary<string, ConfigurationNode?> _nodes = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, IReadOnlyList<string>?> _children = new(StringComparer.Ordinal);
+        // Made when first needed: most passes read one node and find nothing wrong.
+        private Dictionary<string, IReadOnlyList<string>?>? _children;
+        private List<string>? _problems;
+        private List<string>? _mappedKeys;
 
-        public Pass(ZooKeeperClient client, Action<WatchedEvent>? watcher, ConfigurationNodeCache.Subscriber? cache)
+        public Pass(ZooKeeperClient client, Action<WatchedEvent>? watcher, ConfigurationNodeCache.Subscriber? cache, string path)
         {
             _client = client;
             _watcher = watcher;
             _cache = cache;
+            _path = path;
             ReadProperties = ReadPropertiesAsync;
         }
 
@@ -285,12 +304,28 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         public int NodeCount { get; private set; }
 
         /// <summary>The keys the property being mapped gave (a buffer kept for the pass).</summary>
-        public List<string> MappedKeys { get; } = [];
+        public List<string> MappedKeys => _mappedKeys ??= [];
 
-        public List<string> Problems { get; } = [];
+        public List<string> Problems => _problems ??= [];
 
-        /// <summary>Where each key of the result comes from.</summary>
-        public Dictionary<string, ZooKeeperConfigurationKeySource> Sources { get; } = new(StringComparer.OrdinalIgnoreCase);
+        public bool HasProblems => _problems is { Count: > 0 };
+
+        /// <summary>
+        /// Where each key of the result comes from, or null; a key not here comes from the configured node without a
+        /// link, which is what the provider's report says of a key without a recorded source.
+        /// </summary>
+        public Dictionary<string, ZooKeeperConfigurationKeySource>? Sources { get; private set; }
+
+        public void AddSource(string key, string nodePath, IReadOnlyList<string> links)
+        {
+            if (links.Count > 0 || !string.Equals(nodePath, _path, StringComparison.Ordinal))
+            {
+                AddSource(new ZooKeeperConfigurationKeySource { Key = key, NodePath = nodePath, Links = links });
+            }
+        }
+
+        public void AddSource(ZooKeeperConfigurationKeySource source) =>
+            (Sources ??= new(StringComparer.OrdinalIgnoreCase))[source.Key] = source;
 
         public Exception? FirstCause { get; set; }
 
@@ -332,6 +367,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         /// <summary>A node's children with a child watch, or null when it no longer exists.</summary>
         public async ValueTask<IReadOnlyList<string>?> GetChildrenAsync(string path, CancellationToken cancellationToken)
         {
+            _children ??= new(StringComparer.Ordinal);
             if (_children.TryGetValue(path, out var cached))
             {
                 return cached;

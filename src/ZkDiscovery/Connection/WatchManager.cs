@@ -8,12 +8,18 @@ namespace ZkDiscovery.Connection;
 /// </summary>
 internal sealed class WatchManager
 {
+    // Few and small: a set that held many watchers keeps its large arrays when cleared.
+    private const int MaxSpareSets = 16;
+    private const int MaxSpareSetCount = 8;
+
     private readonly object _lock = new();
     private readonly Dictionary<string, HashSet<Action<WatchedEvent>>> _data = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<Action<WatchedEvent>>> _exist = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<Action<WatchedEvent>>> _child = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<Action<WatchedEvent>>> _persistent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<Action<WatchedEvent>>> _recursive = new(StringComparer.Ordinal);
+    // Emptied sets of fired one-shot watches, for the next watches: a watch re-armed on every event costs no new set.
+    private readonly Stack<HashSet<Action<WatchedEvent>>> _spare = new();
 
     /// <summary>Number of (path, watcher) registrations of every kind.</summary>
     public int Count
@@ -178,18 +184,23 @@ internal sealed class WatchManager
         {
             if (!table.TryGetValue(path, out var set))
             {
-                set = [];
+                set = _spare.Count > 0 ? _spare.Pop() : [];
                 table[path] = set;
             }
             set.Add(watcher);
         }
     }
 
-    private static void Take(Dictionary<string, HashSet<Action<WatchedEvent>>> table, string path, List<Action<WatchedEvent>> result)
+    private void Take(Dictionary<string, HashSet<Action<WatchedEvent>>> table, string path, List<Action<WatchedEvent>> result)
     {
         if (table.Remove(path, out var set))
         {
             AddDistinct(result, set);
+            if (set.Count <= MaxSpareSetCount && _spare.Count < MaxSpareSets)
+            {
+                set.Clear();
+                _spare.Push(set);
+            }
         }
     }
 
