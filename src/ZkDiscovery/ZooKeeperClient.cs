@@ -69,7 +69,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         {
             _retrier = new RequestRetrier(this, BuildRetryPipeline(options.Retry, options.Retry.MaxRetryAttempts - 1, time) ?? ResiliencePipeline.Empty);
         }
-        _driver = new SessionDriver(options, _logger, time, _metrics, OnStateChanged);
+        _driver = new SessionDriver(options, _logger, time, _metrics, CaptureStateHandlers);
         Chroot = _driver.Context.Chroot;
     }
 
@@ -77,6 +77,11 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     /// Raised on every change of <see cref="State"/>, in order, on the client's event dispatcher
     /// (the same one that runs watch callbacks).
     /// </summary>
+    /// <remarks>
+    /// A handler hears of the changes made after it was added, even when the dispatcher is still busy with earlier
+    /// ones: a handler added once the client is connected is not told of that connection (read <see cref="State"/>
+    /// after adding it), and is told of every change after it.
+    /// </remarks>
     public event EventHandler<ConnectionStateChangedEventArgs>? StateChanged;
 
     /// <summary>The current state of the connection and session.</summary>
@@ -636,7 +641,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         }
     }
 
-    private void OnStateChanged(ConnectionStateChangedEventArgs args) => StateChanged?.Invoke(this, args);
+    /// <summary>The <see cref="StateChanged"/> handlers subscribed now, for a change made now; null when there are none.</summary>
+    private Action<ConnectionStateChangedEventArgs>? CaptureStateHandlers() =>
+        StateChanged is { } handlers ? args => handlers(this, args) : null;
 
     private static ResiliencePipeline? BuildRetryPipeline(ZooKeeperRetryOptions options, int retries, TimeProvider timeProvider)
     {

@@ -21,17 +21,15 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
 
     private readonly ConcurrentQueue<Item> _queue = new();
     private readonly ILogger _logger;
-    private readonly Action<ConnectionStateChangedEventArgs> _stateHandler;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _scheduled;
     private volatile bool _completed;
     private long _dispatched;
     private ICompletionPublisherOwner? _owner;
 
-    public EventDispatcher(ILogger logger, Action<ConnectionStateChangedEventArgs> stateHandler)
+    public EventDispatcher(ILogger logger)
     {
         _logger = logger;
-        _stateHandler = stateHandler;
     }
 
     /// <summary>True when the calling code runs inside one of this dispatcher's callbacks.</summary>
@@ -53,20 +51,21 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
         {
             return;
         }
-        _queue.Enqueue(new Item(watcher, e, null));
+        _queue.Enqueue(new Item(watcher, e, null, null));
         if (schedule)
         {
             Flush();
         }
     }
 
-    public void Enqueue(ConnectionStateChangedEventArgs state)
+    /// <summary>Queues a state change for the handlers that were subscribed when it happened.</summary>
+    public void Enqueue(ConnectionStateChangedEventArgs state, Action<ConnectionStateChangedEventArgs> handlers)
     {
         if (_completed)
         {
             return;
         }
-        _queue.Enqueue(new Item(null, default, state));
+        _queue.Enqueue(new Item(null, default, state, handlers));
         Flush();
     }
 
@@ -160,7 +159,7 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
             }
             else if (item.State is not null)
             {
-                _stateHandler(item.State);
+                item.StateHandlers!(item.State);
             }
         }
 #pragma warning disable CA1031 // A user callback's failure must not stop the dispatcher.
@@ -188,5 +187,9 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
     /// <summary>A callback held the reader thread up for a whole interval: the thread's owner hands its reading over.</summary>
     public override void OnStalled() => Interlocked.Exchange(ref _owner, null)?.OnPublisherStalled();
 
-    private readonly record struct Item(Action<WatchedEvent>? Watcher, WatchedEvent Event, ConnectionStateChangedEventArgs? State);
+    private readonly record struct Item(
+        Action<WatchedEvent>? Watcher,
+        WatchedEvent Event,
+        ConnectionStateChangedEventArgs? State,
+        Action<ConnectionStateChangedEventArgs>? StateHandlers);
 }

@@ -20,7 +20,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private readonly ZooKeeperMetrics _metrics;
     private readonly HostProvider _hosts;
     private readonly EventDispatcher _dispatcher;
-    private readonly Action<ConnectionStateChangedEventArgs> _stateChanged;
+    private readonly Func<Action<ConnectionStateChangedEventArgs>?> _stateHandlers;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<ZooKeeperAuthInfo> _auth = [];
     private readonly List<Action<WatchedEvent>> _triggered = [];
@@ -49,18 +49,26 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private int _started;
     private volatile bool _closing;
 
-    public SessionDriver(ZooKeeperClientOptions options, ILogger logger, TimeProvider timeProvider, ZooKeeperMetrics metrics, Action<ConnectionStateChangedEventArgs> stateChanged)
+    /// <param name="options">The client's options.</param>
+    /// <param name="logger">The client's logger.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="metrics">The client's metrics.</param>
+    /// <param name="stateHandlers">
+    /// The state handlers subscribed now (null for none), asked as the state changes: they are the ones the dispatcher
+    /// tells of that change.
+    /// </param>
+    public SessionDriver(ZooKeeperClientOptions options, ILogger logger, TimeProvider timeProvider, ZooKeeperMetrics metrics, Func<Action<ConnectionStateChangedEventArgs>?> stateHandlers)
     {
         _options = options;
         _connectionString = ZooKeeperConnectionString.Parse(options.ConnectionString);
         _logger = logger;
         TimeProvider = timeProvider;
         _metrics = metrics;
-        _stateChanged = stateChanged;
+        _stateHandlers = stateHandlers;
         _hosts = new HostProvider(_connectionString.Hosts, options.ShuffleHosts);
         Watches = new WatchManager();
         Context = new RequestContext(_connectionString.Chroot, Watches);
-        _dispatcher = new EventDispatcher(logger, stateChanged);
+        _dispatcher = new EventDispatcher(logger);
         _requests = new RequestQueue(_completions);
         if (options.Tls is { Enabled: true } tls)
         {
@@ -627,6 +635,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private void SetState(ConnectionState state, bool isNewSession, long? sessionId = null)
     {
         ConnectionStateChangedEventArgs args;
+        Action<ConnectionStateChangedEventArgs>? handlers;
         lock (_stateLock)
         {
             var previous = _state;
@@ -651,8 +660,13 @@ internal sealed partial class SessionDriver : IAsyncDisposable
                 _connected.Task.Exception?.Handle(_ => true);
             }
             args = new ConnectionStateChangedEventArgs(previous, state, sessionId ?? _sessionId, _current?.Host.ToString()) { IsNewSession = isNewSession };
+            // Taken with the change: a handler that subscribes after it (and finds this state) is not told of it later.
+            handlers = _stateHandlers();
         }
-        _dispatcher.Enqueue(args);
+        if (handlers is not null)
+        {
+            _dispatcher.Enqueue(args, handlers);
+        }
     }
 
     /// <summary>Throws when the client can no longer run requests.</summary>

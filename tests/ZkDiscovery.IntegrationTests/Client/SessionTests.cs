@@ -30,6 +30,32 @@ public class SessionTests : ClientTestBase
     }
 
     [Fact]
+    public async Task StateChanged_HandlerAddedAfterAChange_IsNotToldOfIt_EvenWhileItWaitsToBeDispatched()
+    {
+        await using var client = await ZooKeeperClient.ConnectAsync(ConnectionString);
+        using var gate = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.StateChanged += (_, e) =>
+        {
+            if (e.State == ConnectionState.Suspended && holding.TrySetResult())
+            {
+                gate.Wait(Timeout); // Holds the dispatcher: the reconnection's event waits behind this one.
+            }
+        };
+        client.DropConnection();
+        await holding.Task.WaitAsync(Timeout);
+        await client.WaitUntilConnectedAsync(Timeout);
+
+        // Added once reconnected, while the event of that reconnection is still to be dispatched.
+        var states = new StateSink(client);
+        gate.Set();
+        client.DropConnection();
+        await states.WaitForAsync(ConnectionState.Connected);
+
+        Assert.Equal([ConnectionState.Suspended, ConnectionState.Connected], states.Seen.Select(e => e.State));
+    }
+
+    [Fact]
     public async Task SessionTimeout_IsNegotiatedByTheServer()
     {
         var shortSession = await ConnectAsync(o => o.SessionTimeout = TimeSpan.FromMilliseconds(100));

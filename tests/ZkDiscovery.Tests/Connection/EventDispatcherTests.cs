@@ -11,7 +11,7 @@ public class EventDispatcherTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
 
-    private static EventDispatcher NewDispatcher() => new(NullLogger.Instance, _ => { });
+    private static EventDispatcher NewDispatcher() => new(NullLogger.Instance);
 
     private static WatchedEvent Event(int i) => new(WatchEventType.NodeDataChanged, KeeperState.SyncConnected, "/n" + i);
 
