@@ -359,6 +359,7 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
 
     private void StartLoop()
     {
+        _logger.EndStartup();
         // The loop outlives the call that built the configuration: it must not carry that call's AsyncLocals.
         _loop.Start();
     }

@@ -103,6 +103,27 @@ public sealed class DiagnosticsTests : ConfigurationTestBase
     }
 
     [Fact]
+    public void DeferredLogger_AfterStartup_KeepsInformationAndAbove_NotDebug()
+    {
+        var logger = new DeferredLogger(null, TimeProvider.System);
+#pragma warning disable CA1873 // A test of the buffer: every call logs.
+        logger.LogDebug(new EventId(1), "start-up detail");
+        logger.EndStartup();
+        Assert.False(logger.IsEnabled(LogLevel.Debug));
+        logger.LogDebug(new EventId(2), "reload detail");
+        logger.LogInformation(new EventId(3), "reloaded");
+        logger.LogWarning(new EventId(4), "failed");
+#pragma warning restore CA1873
+        var host = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(host).SetMinimumLevel(LogLevel.Trace));
+
+        using var attachment = logger.Attach(factory.CreateLogger("test"), static (_, _) => { });
+
+        Assert.Equal([1, 3, 4], host.Entries.Select(static e => e.EventId.Id));
+        Assert.True(logger.IsEnabled(LogLevel.Debug)); // Attached: the host's filters decide.
+    }
+
+    [Fact]
     public async Task NodeDeleted_Default_KeepsValues_WarnsWithTime_ReportsStale()
     {
         var path = Root + "/fooservice";

@@ -7,9 +7,10 @@ namespace ZkDiscovery.Configuration.Internal;
 /// <summary>
 /// A provider's logger. Configuration is built before the host's logging exists, so until the hosting integration
 /// attaches the host's logger (<see cref="Attach"/>) events are kept in a bounded queue (the oldest dropped beyond
-/// <see cref="Capacity"/>, Debug and above); attaching writes them to the host's logger in order, once, each in a scope
-/// that says when it happened, then logs straight through. A logger given up front (the source's
-/// <c>LoggerFactory</c>) is used directly and attaching does nothing.
+/// <see cref="Capacity"/>; Debug and above during start-up, Information and above after <see cref="EndStartup"/>);
+/// attaching writes them to the host's logger in order, once, each in a scope that says when it happened, then logs
+/// straight through. A logger given up front (the source's <c>LoggerFactory</c>) is used directly and attaching does
+/// nothing.
 /// </summary>
 internal sealed class DeferredLogger : ILogger
 {
@@ -22,6 +23,7 @@ internal sealed class DeferredLogger : ILogger
     private Queue<Action<ILogger>>? _pending;
     private int _dropped;
     private object? _attachment;
+    private volatile bool _startedUp;
 
     public DeferredLogger(ILogger? logger, TimeProvider time)
     {
@@ -52,8 +54,18 @@ internal sealed class DeferredLogger : ILogger
         {
             return target.IsEnabled(logLevel);
         }
-        return logLevel is >= LogLevel.Debug and < LogLevel.None && Volatile.Read(ref _pending) is not null;
+        return IsKept(logLevel) && Volatile.Read(ref _pending) is not null;
     }
+
+    /// <summary>
+    /// The provider has started: from now on only events at Information and above wait for the host's logger. A
+    /// provider that no host attaches to (a plain <c>ConfigurationBuilder</c> without a logger factory) then keeps
+    /// no Debug event of every reload, nor spends the time to write one.
+    /// </summary>
+    public void EndStartup() => _startedUp = true;
+
+    private bool IsKept(LogLevel logLevel) =>
+        logLevel >= (_startedUp ? LogLevel.Information : LogLevel.Debug) && logLevel < LogLevel.None;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
@@ -122,7 +134,7 @@ internal sealed class DeferredLogger : ILogger
 
     private void Defer<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (_pending is not { } pending || logLevel is < LogLevel.Debug or >= LogLevel.None)
+        if (_pending is not { } pending || !IsKept(logLevel))
         {
             return;
         }
