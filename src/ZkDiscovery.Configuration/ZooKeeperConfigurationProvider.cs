@@ -666,6 +666,10 @@ public sealed partial class ZooKeeperConfigurationProvider : ConfigurationProvid
     /// <summary>Removes the watches left on nodes the last read no longer needed.</summary>
     private async Task UpdateWatchesAsync(IReadOnlySet<string> watched)
     {
+        if (_watched.SetEquals(watched))
+        {
+            return; // The same nodes as before (the usual pass): the set in place stays, the read's own is dropped young.
+        }
         var stale = _watched;
         stale.ExceptWith(watched);
         // A read's set is its own and not used after it: kept as it is.
