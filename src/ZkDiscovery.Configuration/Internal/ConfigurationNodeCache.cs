@@ -3,8 +3,11 @@ using ZkDiscovery.Nodes;
 
 namespace ZkDiscovery.Configuration.Internal;
 
-/// <summary>A node as read for configuration: its properties and stat.</summary>
-internal sealed record ConfigurationNode(NodeProperties Properties, NodeStat Stat)
+/// <summary>
+/// A node as read for configuration: its properties, and whether it is ephemeral (not configuration). Kept in the node
+/// cache until the node changes, so it holds no more than that (not the node's whole stat).
+/// </summary>
+internal sealed record ConfigurationNode(NodeProperties Properties, bool IsEphemeral)
 {
     /// <summary>
     /// Reads a node with <paramref name="watcher"/> (a data watch, or an exists watch when it is missing): null when it
@@ -14,9 +17,11 @@ internal sealed record ConfigurationNode(NodeProperties Properties, NodeStat Sta
     /// <param name="path">The node.</param>
     /// <param name="watcher">The watcher to leave on it, or null for none.</param>
     /// <param name="onRequest">Told of each request sent (for counts), or null.</param>
+    /// <param name="previous">The node as read before (its unchanged strings are taken from it), or null.</param>
     /// <param name="cancellationToken">Cancels the wait for the replies.</param>
     /// <exception cref="TreeChangedException">The node kept being deleted and created between the reads.</exception>
-    public static async Task<ConfigurationNode?> ReadAsync(ZooKeeperClient client, string path, Action<WatchedEvent>? watcher, Action? onRequest, CancellationToken cancellationToken)
+    public static async Task<ConfigurationNode?> ReadAsync(
+        ZooKeeperClient client, string path, Action<WatchedEvent>? watcher, Action? onRequest, ConfigurationNode? previous, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -24,7 +29,7 @@ internal sealed record ConfigurationNode(NodeProperties Properties, NodeStat Sta
             try
             {
                 var data = await client.GetDataAsync(path, watcher, cancellationToken).ConfigureAwait(false);
-                return new ConfigurationNode(NodeProperties.Parse(data.Data), data.Stat);
+                return new ConfigurationNode(NodeProperties.Parse(data.Data, previous?.Properties), data.Stat.IsEphemeral);
             }
             catch (NoNodeException)
             {
@@ -66,6 +71,8 @@ internal sealed class ConfigurationNodeCache
     private readonly object _lock = new();
     private readonly Dictionary<string, Task<ConfigurationNode?>> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task<IReadOnlyList<string>?>> _children = new(StringComparer.Ordinal);
+    // Entries dropped because their node changed, until it is read again: the new read takes the unchanged strings.
+    private readonly Dictionary<string, ConfigurationNode> _previous = new(StringComparer.Ordinal);
     private Subscriber[] _subscribers = [];
     private long _reads;
     // The session the entries were read in (0 before the first read); the state event of another one is a new session.
@@ -140,8 +147,12 @@ internal sealed class ConfigurationNodeCache
         }
     }
 
-    private Task<ConfigurationNode?> ReadNodeAsync(string path) =>
-        ConfigurationNode.ReadAsync(_client, path, _watcher, _countRequest, CancellationToken.None);
+    /// <summary>Starts the read of a node (under the lock).</summary>
+    private Task<ConfigurationNode?> ReadNodeAsync(string path)
+    {
+        _previous.Remove(path, out var previous);
+        return ConfigurationNode.ReadAsync(_client, path, _watcher, _countRequest, previous, CancellationToken.None);
+    }
 
     private async Task<IReadOnlyList<string>?> ReadChildrenAsync(string path)
     {
@@ -169,13 +180,18 @@ internal sealed class ConfigurationNodeCache
                     // The session's watches are gone (expired, closed): nothing here is watched any more.
                     _nodes.Clear();
                     _children.Clear();
+                    _previous.Clear();
                 }
             }
             else if (e.Path is { } path)
             {
-                if (e.Type is WatchEventType.NodeDataChanged or WatchEventType.NodeCreated or WatchEventType.NodeDeleted)
+                if (e.Type is WatchEventType.NodeDataChanged or WatchEventType.NodeCreated or WatchEventType.NodeDeleted
+                    && _nodes.Remove(path, out var dropped))
                 {
-                    _nodes.Remove(path);
+                    if (e.Type == WatchEventType.NodeDataChanged && dropped.IsCompletedSuccessfully && dropped.Result is { } node)
+                    {
+                        _previous[path] = node;
+                    }
                 }
                 if (e.Type is WatchEventType.NodeChildrenChanged or WatchEventType.NodeCreated or WatchEventType.NodeDeleted)
                 {
@@ -200,6 +216,7 @@ internal sealed class ConfigurationNodeCache
         {
             _nodes.Clear();
             _children.Clear();
+            _previous.Clear();
         }
     }
 

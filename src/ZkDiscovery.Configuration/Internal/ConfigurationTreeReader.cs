@@ -178,7 +178,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             var childPath = ZooKeeperPath.Combine(resolved.RealPath, name);
             var child = await pass.ReadNodeAsync(childPath, cancellationToken).ConfigureAwait(false)
                 ?? throw new TreeChangedException(childPath);
-            if (child.Stat.IsEphemeral)
+            if (child.IsEphemeral)
             {
                 continue; // Registration nodes and the like are not configuration.
             }
@@ -338,7 +338,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         private async ValueTask<IReadOnlyDictionary<string, JsonNode?>?> ReadPropertiesAsync(string path, CancellationToken cancellationToken) =>
             (await ReadNodeAsync(path, cancellationToken).ConfigureAwait(false))?.Properties;
 
-        /// <summary>A node's properties and stat with a data watch, or null (with an exists watch) when it does not exist.</summary>
+        /// <summary>A node as read (its properties) with a data watch, or null (with an exists watch) when it does not exist.</summary>
         public async ValueTask<ConfigurationNode?> ReadNodeAsync(string path, CancellationToken cancellationToken)
         {
             if (_nodes.TryGetValue(path, out var cached))
@@ -351,7 +351,7 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             }
             var entry = _cache is not null
                 ? await _cache.GetNodeAsync(path, cancellationToken).ConfigureAwait(false)
-                : await ConfigurationNode.ReadAsync(_client, path, _watcher, null, cancellationToken).ConfigureAwait(false);
+                : await ConfigurationNode.ReadAsync(_client, path, _watcher, null, null, cancellationToken).ConfigureAwait(false);
             if (entry?.Properties.ReadWarning is { } warning)
             {
                 Problems.Add($"the data of {path} is not a JSON object ({warning})");

@@ -100,10 +100,10 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
     public void Start()
     {
-        // Read before subscribing: a new session after this point is news whenever its event comes.
-        Volatile.Write(ref _knownSession, _client.SessionId);
+        // Subscribed first: a change after this point comes as an event, and what is read next is the state in force
+        // (the handler hears of no change made before it was added).
         _client.StateChanged += OnStateChanged;
-        // After subscribing, so that a disconnection is either seen here or its event comes.
+        Interlocked.CompareExchange(ref _knownSession, _client.SessionId, 0);
         if (_client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly))
         {
             Volatile.Write(ref _wasDisconnected, 1);

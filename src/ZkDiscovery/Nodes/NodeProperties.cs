@@ -168,7 +168,16 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
 
     /// <summary>Reads node data as properties. Never throws; see <see cref="ReadWarning"/>.</summary>
     /// <param name="data">The node's data (may be empty).</param>
-    public static NodeProperties Parse(ReadOnlySpan<byte> data)
+    public static NodeProperties Parse(ReadOnlySpan<byte> data) => Parse(data, previous: null);
+
+    /// <summary>
+    /// Reads node data as properties, taking the names and string values that have not changed since
+    /// <paramref name="previous"/> (the same node read before) from it rather than making new strings: a node read
+    /// again after one property changed allocates little more than that property.
+    /// </summary>
+    /// <param name="data">The node's data (may be empty).</param>
+    /// <param name="previous">The node's properties as read before, or null.</param>
+    internal static NodeProperties Parse(ReadOnlySpan<byte> data, NodeProperties? previous)
     {
         if (data.StartsWith("\uFEFF"u8))
         {
@@ -180,7 +189,7 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
             return FromStringValue(Encoding.UTF8.GetString(data), "the data is not valid UTF-8");
         }
         var json = data.Trim(" \t\r\n"u8);
-        if (json.Length >= 2 && json[0] == (byte)'{' && json[^1] == (byte)'}' && TryParseObject(json) is { } properties)
+        if (json.Length >= 2 && json[0] == (byte)'{' && json[^1] == (byte)'}' && TryParseObject(json, previous) is { } properties)
         {
             return properties;
         }
@@ -193,19 +202,25 @@ public sealed class NodeProperties : IReadOnlyDictionary<string, JsonNode?>
     /// without decoding the whole text and building a document first; null when it is not well-formed (the caller
     /// then reads it as text, which gives the same properties or says what is wrong).
     /// </summary>
-    private static NodeProperties? TryParseObject(ReadOnlySpan<byte> json)
+    private static NodeProperties? TryParseObject(ReadOnlySpan<byte> json, NodeProperties? previous)
     {
-        var items = new List<KeyValuePair<string, JsonNode?>>();
+        var items = new List<KeyValuePair<string, JsonNode?>>(previous?.Count ?? 4);
         try
         {
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
             reader.Read();
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                // The property at the same place last time: its strings are taken when the text is the same.
+                var (previousName, previousValue) = previous is not null && items.Count < previous._items.Count
+                    ? previous._items[items.Count]
+                    : default;
+                var name = previousName is not null && reader.ValueTextEquals(previousName) ? previousName : reader.GetString()!;
                 reader.Read();
                 JsonNode? value = reader.TokenType switch
                 {
+                    // A new node around the same string: a node is never shared, as it may be given a parent.
+                    JsonTokenType.String when previousValue is JsonValue v && v.TryGetValue<string>(out var s) && reader.ValueTextEquals(s) => JsonValue.Create(s),
                     JsonTokenType.String => JsonValue.Create(reader.GetString()!),
                     JsonTokenType.True => JsonValue.Create(true),
                     JsonTokenType.False => JsonValue.Create(false),

@@ -62,6 +62,24 @@ public class NodePropertiesTests
             string.Join(" | ", properties.Select(p => p.Key + "=" + Json(p.Value))) + " # " + properties.ReadWarning;
 
         Assert.Equal(Describe(NodeProperties.Parse(text)), Describe(Parse(text)));
+        // Read again after a change: the same properties, whatever it takes from the last read.
+        var previous = Parse("""{"a":"x","b":"esc\"aped","p0":"again","nested":{"a":2},"n":1.50}""");
+        Assert.Equal(Describe(NodeProperties.Parse(text)), Describe(NodeProperties.Parse(Encoding.UTF8.GetBytes(text), previous)));
+    }
+
+    [Fact]
+    public void Parse_WithPrevious_TakesUnchangedStrings_NeverNodes()
+    {
+        var before = Parse("""{"name":"alpha","pad":"xxxx","n":1}""");
+
+        var after = NodeProperties.Parse(Encoding.UTF8.GetBytes("""{"name":"beta","pad":"xxxx","n":2,"extra":"e"}"""), before);
+
+        Assert.Equal(["name", "pad", "n", "extra"], after.Keys);
+        Assert.Same(before.Keys.First(), after.Keys.First());
+        Assert.Equal("beta", after["name"]!.GetValue<string>());
+        Assert.Same(before["pad"]!.GetValue<string>(), after["pad"]!.GetValue<string>());
+        Assert.NotSame(before["pad"], after["pad"]); // A node may be given a parent: each read has its own.
+        Assert.Equal("2", Json(after["n"]));
     }
 
     [Fact]
