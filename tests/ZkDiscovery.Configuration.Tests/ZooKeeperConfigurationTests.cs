@@ -174,6 +174,36 @@ public sealed class ZooKeeperConfigurationTests : ConfigurationTestBase
         Assert.Equal("1", configuration["nested:a"]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task KeysDifferingOnlyInCase_KeepLastGoodData_ReportTheNode(bool inChild)
+    {
+        var path = Root + "/dupes";
+        await Client.CreateAsync(path, Bytes("""{"threads":1}"""));
+        await Client.CreateAsync(path + "/child", Bytes("""{"size":1}"""));
+        var errors = Channel.CreateUnbounded<ZooKeeperLoadExceptionContext>();
+        var configuration = Build(path, s =>
+        {
+            s.IncludeChildren = true;
+            s.OnLoadException = c => errors.Writer.TryWrite(c);
+        });
+        var provider = ProviderOf(configuration);
+        Assert.Equal("1", configuration["child:size"]);
+
+        // The second property maps one new key, then one that the first property has already (case aside).
+        var bad = inChild ? path + "/child" : path;
+        await Client.SetDataAsync(bad, Bytes("""{"Size":{"a":1,"b":2},"size":{"c":3,"A":4}}"""));
+        var error = await errors.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        Assert.IsType<InvalidDataException>(error.Exception);
+        Assert.Contains($"the properties of {bad} map to the same key twice", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(ZooKeeperConfigurationStatus.Stale, provider.Status);
+        Assert.Equal("1", configuration["threads"]);
+        Assert.Equal("1", configuration["child:size"]);
+        Assert.Null(configuration["child:size:c"]);
+    }
+
     [Fact]
     public async Task BadJson_KeepsLastGoodData_ReportsError_ThenRecovers()
     {

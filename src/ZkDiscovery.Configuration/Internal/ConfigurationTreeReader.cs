@@ -157,9 +157,10 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             // A node's own properties win over keys coming from its children.
             foreach (var (key, value) in own)
             {
-                if (data.TryAdd(key, value))
+                // A key of a property that failed to map has no source: the pass has failed then anyway.
+                if (data.TryAdd(key, value) && ownSources!.TryGetValue(key, out var source))
                 {
-                    pass.AddSource(ownSources![key]);
+                    pass.AddSource(source);
                 }
             }
         }
