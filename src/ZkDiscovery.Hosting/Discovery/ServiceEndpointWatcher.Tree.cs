@@ -319,17 +319,14 @@ internal sealed partial class ServiceEndpointWatcher
         }
     }
 
-    /// <summary>
-    /// The state handler's part in tree mode: a reconnect may have hidden changes, a new session lost the watch. The
-    /// late event of the connection the watcher started on is neither.
-    /// </summary>
-    private void OnTreeStateChanged(bool newSession, bool reconnected)
+    /// <summary>The state handler's part in tree mode: a reconnect may have hidden changes, a new session lost the watch.</summary>
+    private void OnTreeStateChanged(ConnectionStateChangedEventArgs e, bool newSession)
     {
         if (newSession)
         {
             Volatile.Write(ref _rewatch, 1);
         }
-        if (newSession || reconnected)
+        if (e.State is ConnectionState.Connected or ConnectionState.ConnectedReadOnly)
         {
             Volatile.Write(ref _resync, 1);
         }

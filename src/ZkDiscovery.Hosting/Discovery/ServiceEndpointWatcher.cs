@@ -60,9 +60,6 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
     private int _readAll;
     // The session whose watches the watcher holds (0 before the first); a state event of another one is a new session.
     private long _knownSession;
-    // 1 once the client was seen not connected since Start: the next Connected state is then a reconnect, not the late
-    // event of the connection the watcher started on.
-    private int _wasDisconnected;
     // Owned by the loop (read by the dispatcher, where staleness is harmless): true once the server turned multiRead down.
     private bool _perProviderReads;
     private int _batchLosses;
@@ -100,14 +97,11 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
     public void Start()
     {
-        // Subscribed first: a change after this point comes as an event, and what is read next is the state in force
-        // (the handler hears of no change made before it was added).
+        // Subscribed first: a change after this point comes as an event, and what is read next is the session in force.
+        // The handler hears of no change made before it was added (not of the connection the client already has, even
+        // when that event is still to be dispatched), so every Connected state it hears of is a (re)connection.
         _client.StateChanged += OnStateChanged;
         Interlocked.CompareExchange(ref _knownSession, _client.SessionId, 0);
-        if (_client.State is not (ConnectionState.Connected or ConnectionState.ConnectedReadOnly))
-        {
-            Volatile.Write(ref _wasDisconnected, 1);
-        }
         // The first pass picks the mode and reads the service; no ExecutionContext flows into the loop.
         _loop.Signal();
         _loop.Start();
@@ -152,17 +146,7 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
             // The old session's watches are gone: every provider is read (and watched) again.
             Volatile.Write(ref _readAll, 1);
         }
-        bool reconnected;
-        if (e.State is ConnectionState.Connected or ConnectionState.ConnectedReadOnly)
-        {
-            reconnected = Interlocked.Exchange(ref _wasDisconnected, 0) != 0;
-        }
-        else
-        {
-            Volatile.Write(ref _wasDisconnected, 1);
-            reconnected = false;
-        }
-        OnTreeStateChanged(newSession, reconnected);
+        OnTreeStateChanged(e, newSession);
         Signal();
     }
 
