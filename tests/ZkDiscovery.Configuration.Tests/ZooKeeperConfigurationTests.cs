@@ -174,6 +174,22 @@ public sealed class ZooKeeperConfigurationTests : ConfigurationTestBase
         Assert.Equal("1", configuration["nested:a"]);
     }
 
+    [Fact]
+    public async Task Reload_OnePropertyChanged_TheOthersKeepTheirStrings()
+    {
+        var path = Root + "/reuse";
+        await Client.CreateAsync(path, Bytes("""{"keep":"a value that stays as it is","change":"one"}"""));
+        var configuration = Build(path);
+        using var recorder = new ReloadRecorder(configuration);
+        var kept = configuration["keep"];
+
+        await Client.SetDataAsync(path, Bytes("""{"keep":"a value that stays as it is","change":"two"}"""));
+        var reloaded = await recorder.NextAsync();
+
+        Assert.Equal("two", reloaded["change"]);
+        Assert.Same(kept, configuration["keep"]); // Taken from the last read, not made again.
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
