@@ -246,6 +246,8 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
         Dictionary<string, ZooKeeperConfigurationKeySource>? ownSources)
     {
         var mappedKeys = pass.MappedKeys;
+        // Without link properties (the usual node), no property comes through a link: none to look for.
+        var mayHaveLinks = resolved.Stored is not NodeProperties { HasLinks: false };
         var properties = resolved.Properties.GetItemEnumerator();
         while (properties.MoveNext())
         {
@@ -253,12 +255,13 @@ internal sealed class ConfigurationTreeReader : IConfigurationReader
             mappedKeys.Clear();
             ConfigurationKeyMapper.AddProperty(own, prefix, name, value, mappedKeys);
             var propertyLinks = links;
-            if (resolved.Stored != resolved.Properties
+            if (mayHaveLinks
                 && !resolved.Stored.ContainsKey(name)
-                && resolved.Stored.TryGetValue(NodePropertyNames.ForPropertyLink(name), out var target))
+                && NodePropertyNames.ForPropertyLink(name) is var storedLink
+                && resolved.Stored.TryGetValue(storedLink, out var target))
             {
                 var targetText = target is JsonValue v && v.TryGetValue<string>(out var s) ? s : target?.ToJsonString() ?? "null";
-                propertyLinks = [.. links, $"{resolved.RealPath} {NodePropertyNames.ForPropertyLink(name)} {targetText}"];
+                propertyLinks = [.. links, $"{resolved.RealPath} {storedLink} {targetText}"];
             }
             foreach (var key in mappedKeys)
             {
