@@ -111,7 +111,7 @@ client_cmd() {
     curator-pcc) echo "java -Dzookeeper.sasl.client=false -cp $curator_cp CuratorBench --engine pcc" ;;
     java) echo "java -Dzookeeper.sasl.client=false -cp $java_cp ZkBench" ;;
     kazoo) echo "/usr/bin/python3 $repo_root/bench/kazoo/zkbench.py" ;;
-    floor) echo "java -cp $work/classes RawFloor" ;;
+    floor) echo "java -Dzookeeper.sasl.client=false -cp $java_cp RawFloor" ;;
     *) echo "Unknown client $1" >&2; return 1 ;;
   esac
 }
@@ -119,7 +119,7 @@ client_cmd() {
 runs_workload() {  # client workload -> true when the client takes part in the workload
   [[ "$2" == *busy ]] && { [[ "$1" == zkdiscovery || "$1" == java || "$1" == kazoo || "$1" == floor && "$2" == W2busy ]]; return; }
   case "$1" in
-    floor) [[ "$2" == W1 || "$2" == W2 ]] ;;
+    floor) [[ "$2" == W1 || "$2" == W2 || "$2" == W7 ]] ;;
     zkdiscovery-persistent) [[ "$2" == W4 ]] ;;
     zkdiscovery-inline) [[ "$2" == W1 || "$2" == W3 ]] ;;
     zkdiscovery-endpoints) [[ "$2" == W5 || "$2" == W7 ]] ;;
