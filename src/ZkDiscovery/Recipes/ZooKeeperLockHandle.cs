@@ -24,6 +24,8 @@ public sealed class ZooKeeperLockHandle : IAsyncDisposable
     private readonly EventHandler<ConnectionStateChangedEventArgs> _stateHandler;
     private readonly Action<WatchedEvent> _nodeWatcher;
     private int _state;
+    // Why the lock was lost while a release was under way; reported if the release then fails.
+    private string? _lossWhileReleasing;
 
     private ZooKeeperLockHandle(ZooKeeperLock owner, string nodePath, ZooKeeperLockHolder holder)
     {
@@ -108,7 +110,7 @@ public sealed class ZooKeeperLockHandle : IAsyncDisposable
         }
         catch (Exception e) when (e is ZooKeeperException or OperationCanceledException)
         {
-            Interlocked.CompareExchange(ref _state, Held, Releasing);
+            ReleaseFailed();
             var holder = await TryGetHolderAsync(cancellationToken).ConfigureAwait(false);
             return new ZooKeeperLockAttempt(false, holder.Holder, holder.Version, null);
         }
@@ -135,7 +137,7 @@ public sealed class ZooKeeperLockHandle : IAsyncDisposable
         }
         catch
         {
-            Interlocked.CompareExchange(ref _state, Held, Releasing);
+            ReleaseFailed();
             throw;
         }
         FinishRelease();
@@ -175,6 +177,19 @@ public sealed class ZooKeeperLockHandle : IAsyncDisposable
         Volatile.Write(ref _state, Released);
         Detach();
         ZooKeeperLock.Log.Released(_owner.Logger, _owner.Path, NodePath);
+    }
+
+    /// <summary>
+    /// A release that did not delete the node: the lock is held again, unless it was lost meanwhile (the session expired
+    /// or the client closed while the delete waited), which is reported now.
+    /// </summary>
+    private void ReleaseFailed()
+    {
+        if (Interlocked.CompareExchange(ref _state, Held, Releasing) == Releasing
+            && Interlocked.Exchange(ref _lossWhileReleasing, null) is { } reason)
+        {
+            MarkLost(reason);
+        }
     }
 
     private void Detach() => _owner.Client.StateChanged -= _stateHandler;
@@ -217,8 +232,15 @@ public sealed class ZooKeeperLockHandle : IAsyncDisposable
 
     private void MarkLost(string reason)
     {
-        // A release in progress deletes the node itself; that is not a loss.
-        if (Interlocked.CompareExchange(ref _state, LostState, Held) != Held)
+        var previous = Interlocked.CompareExchange(ref _state, LostState, Held);
+        if (previous == Releasing)
+        {
+            // A release in progress deletes the node itself; that is not a loss if it succeeds. Should it fail, the loss
+            // is reported then (ReleaseFailed), or here if the release went back to held in the meantime.
+            Volatile.Write(ref _lossWhileReleasing, reason);
+            previous = Interlocked.CompareExchange(ref _state, LostState, Held);
+        }
+        if (previous != Held)
         {
             return;
         }

@@ -4,6 +4,7 @@ using ZkDiscovery.IntegrationTests.Chaos;
 using ZkDiscovery.IntegrationTests.Client;
 using ZkDiscovery.IntegrationTests.Infrastructure;
 using ZkDiscovery.Recipes;
+using ZkDiscovery.Testing;
 using ZkDiscovery.TestSupport;
 
 namespace ZkDiscovery.IntegrationTests.Recipes;
@@ -130,6 +131,92 @@ public sealed class LockConnectionLossTests : ClientTestBase
 
         await handle.ReleaseAsync();
         Assert.Empty((await Client.GetChildrenAsync(LockPath)).Children);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_SessionExpiresWhileTheDeleteWaits_ThrowsAndReportsTheLockLost()
+    {
+        // The release's delete waits for a connection; meanwhile the session expires (and with it the lock node), and
+        // the release fails: the handle must end lost (once), not held, since another participant may hold the lock.
+        await using var proxy = await StartProxyAsync();
+        var client = await ConnectAsync(connectionString: proxy.ConnectionString);
+        var handle = await new ZooKeeperLock(client, LockPath, "victim").AcquireAsync(s_acquireTimeout);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = handle.LockLost.Register(() => lost.TrySetResult());
+        var lostEvents = 0;
+        var lostEvent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        handle.Lost += (_, _) =>
+        {
+            Interlocked.Increment(ref lostEvents);
+            lostEvent.TrySetResult();
+        };
+        var suspended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.StateChanged += (_, e) =>
+        {
+            if (e.State == ConnectionState.Suspended)
+            {
+                suspended.TrySetResult();
+            }
+        };
+        var credentials = client.SessionCredentials!;
+
+        proxy.Partition();
+        client.DropConnection();
+        await suspended.Task.WaitAsync(Timeout);
+        var release = handle.ReleaseAsync();
+        Assert.True(await ZooKeeperSessionKiller.ExpireAsync(ConnectionString, credentials.SessionId, credentials.Password));
+        proxy.Heal();
+
+        await Assert.ThrowsAsync<SessionExpiredException>(() => release.WaitAsync(Timeout));
+        await lost.Task.WaitAsync(Timeout);
+        await lostEvent.Task.WaitAsync(Timeout);
+        Assert.True(handle.IsLost);
+        Assert.False(handle.IsHeld);
+        Assert.Equal(1, Volatile.Read(ref lostEvents));
+        Assert.Empty((await Client.GetChildrenAsync(LockPath)).Children);
+        await handle.DisposeAsync(); // a lost handle disposes quietly
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_ClientClosedWhileTheDeleteWaits_ThrowsAndReportsTheLockLost()
+    {
+        // The client is closed while the release's delete waits for a connection. The handle hears "closed" while the
+        // release is still under way, and only then does the release fail: it must report the loss then, not go back to
+        // "held" on a client that is gone.
+        await using var proxy = await StartProxyAsync();
+        var client = await ConnectAsync(connectionString: proxy.ConnectionString);
+        var handle = await new ZooKeeperLock(client, LockPath, "victim").AcquireAsync(s_acquireTimeout);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = handle.LockLost.Register(() => lost.TrySetResult());
+        var suspended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var closedTold = new ManualResetEventSlim();
+        client.StateChanged += (_, e) =>
+        {
+            if (e.State == ConnectionState.Suspended)
+            {
+                suspended.TrySetResult();
+            }
+            else if (e.State == ConnectionState.Closed)
+            {
+                closedTold.Set(); // Handlers run in order: the handle's, subscribed first, has run.
+            }
+        };
+
+        proxy.Partition();
+        client.DropConnection();
+        await suspended.Task.WaitAsync(Timeout);
+        // Queued before the delete, so its failure is delivered first: its continuation holds the delivery of the
+        // delete's failure up until the handle has been told of the close.
+        var ahead = client.ExistsAsync(LockPath).ContinueWith(
+            _ => closedTold.Wait(Timeout), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var release = handle.ReleaseAsync();
+        await client.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => release.WaitAsync(Timeout));
+        Assert.True(await ahead.WaitAsync(Timeout), "The close was never told.");
+        await lost.Task.WaitAsync(Timeout);
+        Assert.True(handle.IsLost);
+        Assert.False(handle.IsHeld);
     }
 
     private static async Task<PartitionProxy> StartProxyAsync() =>
