@@ -69,6 +69,28 @@ public sealed class DashboardApiTests
     }
 
     [Fact]
+    public async Task Services_OneTheAppStoppedUsing_LeavesTheListAndIsNotWatchedAgain()
+    {
+        var root = await DashboardApps.CreateRootAsync();
+        await using var app = await DashboardApps.StartAsync(root);
+        using var http = Http(app);
+        var resolver = app.Services.GetRequiredService<ZkDiscovery.Hosting.Discovery.ZooKeeperServiceEndpointResolver>();
+        var name = "used" + Guid.NewGuid().ToString("N");
+        // What ZkDiscovery's HttpClient handler does for a request to http://NAME/: the service is used, not configured.
+        await resolver.GetSnapshotForRequestAsync(name, CancellationToken.None);
+        Assert.Contains(name, await ServiceNamesAsync(http));
+
+        resolver.StopUnused(TimeSpan.Zero);
+
+        Assert.DoesNotContain(name, await ServiceNamesAsync(http));
+        Assert.DoesNotContain(name, resolver.GetWatchedServiceNames()); // Listing it did not watch it again.
+        Assert.Contains("fooservice", await ServiceNamesAsync(http)); // Configured: still there.
+
+        static async Task<List<string?>> ServiceNamesAsync(HttpClient http) =>
+            [.. (await http.GetFromJsonAsync<JsonElement>("api/services")).EnumerateArray().Select(s => s.GetProperty("name").GetString())];
+    }
+
+    [Fact]
     public async Task Writes_ByDefault_Disabled()
     {
         var root = await DashboardApps.CreateRootAsync();

@@ -68,6 +68,26 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public async Task HttpHandler_UnconfiguredService_IsStoppedOnceUnused_AndWatchedAgainOnTheNextRequest()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var name = $"hosting{Guid.NewGuid():N}";
+        await using var target = await TestApps.StartAsync(cs, $"/{name}/providers");
+        await TestApps.WaitRegisteredAsync(target);
+        await using var app = await TestApps.StartAsync(cs, NewServicePath());
+        using var http = PeerClient(app);
+        var expected = $"{Environment.ProcessId} {TestApps.Port(target)}";
+
+        Assert.Equal(expected, await http.GetStringAsync(new Uri($"http://{name}/whoami")));
+        Assert.Contains(name, Resolver(app).GetWatchedServiceNames());
+        Resolver(app).StopUnused(TimeSpan.Zero);
+
+        Assert.DoesNotContain(name, Resolver(app).GetWatchedServiceNames());
+        Assert.Equal(expected, await http.GetStringAsync(new Uri($"http://{name}/whoami")));
+        Assert.Contains(name, Resolver(app).GetWatchedServiceNames());
+    }
+
+    [Fact]
     public async Task UnknownService_FailsWithClearException()
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();

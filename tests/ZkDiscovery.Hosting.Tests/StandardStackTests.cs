@@ -486,6 +486,117 @@ public sealed class StandardStackTests(ITestOutputHelper output)
         Assert.Single((await resolver.GetEndpointsAsync("http://fooservice", CancellationToken.None)).Endpoints);
     }
 
+    [Fact]
+    public async Task UnconfiguredService_StaysWatchedWhileAProviderHoldsIt_AndIsStoppedOnceUnused()
+    {
+        // Every host name an HttpClient with service discovery calls reaches this provider; a service it is not
+        // configured for must not stay watched for ever once ServiceDiscovery has disposed its providers.
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var name = $"std{Guid.NewGuid():N}";
+        await using var a = await StartInstanceAsync(cs, $"/{name}/providers");
+        using var consumer = await StartConsumerAsync(cs, new());
+        var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = ListenForRequests(consumer, "remove_watches", () => removed.TrySetResult());
+        var resolver = consumer.Services.GetRequiredService<ZooKeeperServiceEndpointResolver>();
+        var factory = consumer.Services.GetServices<IServiceEndpointProviderFactory>().OfType<ZooKeeperServiceEndpointProviderFactory>().Single();
+        Assert.True(ServiceEndpointQuery.TryParse($"http://{name}", out var query));
+
+        Assert.True(factory.TryCreateProvider(query, out var provider));
+        var first = new TestBuilder();
+        await provider.PopulateAsync(first, CancellationToken.None);
+        Assert.Single(first.Endpoints);
+        resolver.StopUnused(TimeSpan.Zero); // Held by the provider: kept, however long unused.
+        Assert.Contains(name, resolver.GetWatchedServiceNames());
+        Assert.False(removed.Task.IsCompleted);
+
+        await provider.DisposeAsync();
+        resolver.StopUnused(TimeSpan.Zero);
+        Assert.DoesNotContain(name, resolver.GetWatchedServiceNames());
+        await removed.Task.WaitAsync(Timeout); // Its watch is gone from the server too.
+
+        // Asked for again: watched again, with the endpoints as they are now.
+        Assert.True(factory.TryCreateProvider(query, out var again));
+        var second = new TestBuilder();
+        await again.PopulateAsync(second, CancellationToken.None);
+        Assert.Equal(TestApps.Port(a), Assert.IsType<UriEndPoint>(Assert.Single(second.Endpoints).EndPoint).Uri.Port);
+        // Asked for through the resolver itself: watched until the app stops, whatever the providers do.
+        await resolver.GetSnapshotAsync(name);
+        await again.DisposeAsync();
+        resolver.StopUnused(TimeSpan.Zero);
+        Assert.Contains(name, resolver.GetWatchedServiceNames());
+    }
+
+    [Fact]
+    public async Task UnusedServiceTimeout_StopsAnUnusedService_OnItsOwn()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var name = $"std{Guid.NewGuid():N}";
+        await using var a = await StartInstanceAsync(cs, $"/{name}/providers");
+        using var consumer = await StartConsumerAsync(cs, new() { ["ZooKeeper:Discovery:UnusedServiceTimeout"] = "00:00:00" });
+        var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = ListenForRequests(consumer, "remove_watches", () => removed.TrySetResult());
+        var resolver = consumer.Services.GetRequiredService<ZooKeeperServiceEndpointResolver>();
+        var factory = consumer.Services.GetServices<IServiceEndpointProviderFactory>().OfType<ZooKeeperServiceEndpointProviderFactory>().Single();
+        Assert.True(ServiceEndpointQuery.TryParse($"http://{name}", out var query));
+        Assert.True(factory.TryCreateProvider(query, out var provider));
+        var builder = new TestBuilder();
+        await provider.PopulateAsync(builder, CancellationToken.None);
+        Assert.Single(builder.Endpoints);
+
+        await provider.DisposeAsync();
+
+        await removed.Task.WaitAsync(Timeout); // The resolver's own sweep (every second at this timeout) stopped it.
+        Assert.DoesNotContain(name, resolver.GetWatchedServiceNames());
+    }
+
+    [Fact]
+    public async Task ConfiguredService_StaysWatched_WhenItsProvidersAreDisposed()
+    {
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var servicePath = NewServicePath();
+        await using var a = await StartInstanceAsync(cs, servicePath);
+        using var consumer = await StartConsumerAsync(cs, new() { ["ZooKeeper:Discovery:Services:fooservice"] = servicePath });
+        var resolver = consumer.Services.GetRequiredService<ZooKeeperServiceEndpointResolver>();
+        var factory = consumer.Services.GetServices<IServiceEndpointProviderFactory>().OfType<ZooKeeperServiceEndpointProviderFactory>().Single();
+        Assert.True(ServiceEndpointQuery.TryParse("http://fooservice", out var query));
+        Assert.True(factory.TryCreateProvider(query, out var provider));
+        await provider.PopulateAsync(new TestBuilder(), CancellationToken.None);
+
+        await provider.DisposeAsync();
+        resolver.StopUnused(TimeSpan.Zero);
+
+        Assert.Contains("fooservice", resolver.GetWatchedServiceNames());
+        Assert.Single(resolver.GetSnapshot("fooservice").Endpoints);
+    }
+
+    /// <summary>Calls <paramref name="seen"/> for each request of <paramref name="operation"/> the consumer's own client completes.</summary>
+    private static System.Diagnostics.Metrics.MeterListener ListenForRequests(IHost consumer, string operation, Action seen)
+    {
+        var meterFactory = consumer.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meterFactory && instrument.Name == "zookeeper.client.requests")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "zookeeper.operation" && (string?)tag.Value == operation)
+                {
+                    seen();
+                }
+            }
+        });
+        listener.Start();
+        return listener;
+    }
+
     private sealed class TestBuilder : IServiceEndpointBuilder
     {
         public IList<ServiceEndpoint> Endpoints { get; } = [];

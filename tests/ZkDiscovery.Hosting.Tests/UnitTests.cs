@@ -164,6 +164,22 @@ public sealed class UnitTests
         Assert.Contains("ZooKeeper:SessionTimeout", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:05:00", true)]
+    [InlineData("00:00:00", true)]
+    [InlineData("-00:00:00.001", true)] // Timeout.InfiniteTimeSpan: never stopped.
+    [InlineData("-00:00:01", false)]
+    public void DiscoveryOptions_UnusedServiceTimeout_ZeroOrMoreOrInfinite(string value, bool valid)
+    {
+        var options = new ZooKeeperServiceDiscoveryOptions { UnusedServiceTimeout = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture) };
+        var result = new ZooKeeperServiceDiscoveryOptionsValidator().Validate(null, options);
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("ZooKeeper:Discovery:UnusedServiceTimeout", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task HealthCheck_ReportsDegradedWhileConnecting_WithSessionData()
     {

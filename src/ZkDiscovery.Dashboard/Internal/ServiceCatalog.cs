@@ -12,6 +12,9 @@ namespace ZkDiscovery.Dashboard.Internal;
 /// </summary>
 internal sealed partial class ServiceCatalog : IAsyncDisposable
 {
+    // The change token of a service no longer watched: it never changes (the name is dropped at the next look).
+    private static readonly IChangeToken s_never = new CancellationChangeToken(CancellationToken.None);
+
     private readonly ZooKeeperClient _client;
     private readonly ZooKeeperServiceEndpointResolver? _resolver;
     private readonly IEnumerable<string> _configuredNames;
@@ -20,7 +23,8 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Action _changed;
     private readonly object _lock = new();
-    private readonly HashSet<string> _subscribedNames = new(StringComparer.OrdinalIgnoreCase);
+    // The resolver's services the catalogue follows, by name, with their change subscriptions.
+    private readonly Dictionary<string, IDisposable> _subscribedNames = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Owned> _owned = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _subscriptions = [];
     private readonly List<LiveChildren> _roots = [];
@@ -169,35 +173,63 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
         }
     }
 
-    /// <summary>Names the resolver watches that the catalogue has not subscribed to yet; subscribes to them.</summary>
+    /// <summary>
+    /// Follows the services of the resolver: the configured ones and those it watches. Names it started watching are
+    /// subscribed to; names it stopped watching (unused; see <see cref="ZooKeeperServiceDiscoveryOptions.UnusedServiceTimeout"/>)
+    /// are dropped, so that they are followed again if they come back. The catalogue never keeps a service watched
+    /// that the app stopped using. True when the set of services changed.
+    /// </summary>
     public bool SubscribeNewResolverNames()
     {
-        if (_resolver is null)
+        if (_resolver is not { } resolver)
         {
             return false;
         }
-        var added = false;
-        foreach (var name in _configuredNames.Concat(_resolver.GetWatchedServiceNames()))
+        var watched = resolver.GetWatchedServiceNames();
+        var changed = false;
+        lock (_lock)
         {
-            lock (_lock)
+            if (_disposed)
             {
-                if (_disposed || !_subscribedNames.Add(name))
+                return false;
+            }
+            List<string>? stopped = null;
+            foreach (var name in _subscribedNames.Keys)
+            {
+                if (!resolver.IsConfigured(name) && !watched.Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    (stopped ??= []).Add(name);
+                }
+            }
+            foreach (var name in stopped ?? [])
+            {
+                _subscribedNames.Remove(name, out var subscription);
+                subscription!.Dispose();
+                changed = true;
+            }
+            foreach (var name in _configuredNames.Concat(watched))
+            {
+                if (_subscribedNames.ContainsKey(name))
                 {
                     continue;
                 }
-                var resolver = _resolver;
+                IDisposable subscription;
                 try
                 {
-                    _subscriptions.Add(ChangeToken.OnChange(() => resolver.GetSnapshot(name).ChangeToken, _changed));
+                    // A configured service is watched for good anyway; any other is only looked at, never kept watched.
+                    subscription = resolver.IsConfigured(name)
+                        ? ChangeToken.OnChange(() => resolver.GetSnapshot(name).ChangeToken, _changed)
+                        : ChangeToken.OnChange(() => resolver.PeekSnapshot(name)?.ChangeToken ?? s_never, _changed);
                 }
                 catch (ArgumentException)
                 {
-                    continue;
+                    subscription = NoSubscription.Instance; // Not a name a service can have: listed once, never again.
                 }
-                added = true;
+                _subscribedNames.Add(name, subscription);
+                changed = true;
             }
         }
-        return added;
+        return changed;
     }
 
     /// <summary>
@@ -211,14 +243,21 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
         Task[] loads;
         lock (_lock)
         {
-            names = [.. _subscribedNames];
+            names = [.. _subscribedNames.Keys];
             loads = [.. _owned.Values.Select(static o => o.Watcher.Loaded)];
         }
         foreach (var name in names)
         {
             try
             {
-                await _resolver!.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+                if (_resolver!.IsConfigured(name))
+                {
+                    await _resolver.GetSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+                }
+                else if (_resolver.PeekLoaded(name) is { } loaded)
+                {
+                    loads = [.. loads, loaded];
+                }
             }
             catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException)
             {
@@ -244,18 +283,22 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
         string[] names;
         lock (_lock)
         {
-            names = [.. _subscribedNames];
+            names = [.. _subscribedNames.Keys];
         }
         foreach (var name in names)
         {
-            ServiceEndpointSnapshot snapshot;
+            ServiceEndpointSnapshot? snapshot;
             try
             {
-                snapshot = _resolver!.GetSnapshot(name);
+                snapshot = _resolver!.IsConfigured(name) ? _resolver.GetSnapshot(name) : _resolver.PeekSnapshot(name);
             }
             catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException)
             {
                 continue;
+            }
+            if (snapshot is null)
+            {
+                continue; // No longer watched: dropped at the next look at the resolver's names.
             }
             if (paths.Add(snapshot.ServicePath))
             {
@@ -329,10 +372,11 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
             _disposed = true;
             owned = [.. _owned.Values];
             roots = [.. _roots];
-            subscriptions = [.. _subscriptions];
+            subscriptions = [.. _subscriptions, .. _subscribedNames.Values];
             _owned.Clear();
             _roots.Clear();
             _subscriptions.Clear();
+            _subscribedNames.Clear();
         }
         foreach (var subscription in subscriptions)
         {
@@ -349,6 +393,15 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
     }
 
     private sealed record Owned(ServiceEndpointWatcher Watcher, string Source);
+
+    private sealed class NoSubscription : IDisposable
+    {
+        public static NoSubscription Instance { get; } = new();
+
+        public void Dispose()
+        {
+        }
+    }
 
     private static partial class Log
     {

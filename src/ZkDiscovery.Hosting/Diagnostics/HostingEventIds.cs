@@ -39,6 +39,8 @@ internal static class HostingEventIds
     public const int DiscoveryTreeMode = 5212;
     public const int DiscoveryInstanceNotUp = 5213;
     public const int DiscoveryLoopFailed = 5214;
+    public const int DiscoveryStoppedUnused = 5215;
+    public const int DiscoveryStopUnusedFailed = 5216;
 
     // 5300-5349: the client in the host.
     public const int ClientStarting = 5300;

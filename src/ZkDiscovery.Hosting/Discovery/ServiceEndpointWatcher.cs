@@ -90,12 +90,16 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
 
     public ServiceEndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
+    /// <summary>The bookkeeping of the resolver that owns this watcher, if any.</summary>
+    public ServiceUsage Usage { get; } = new();
+
     bool IStaleSource.IsStale => Snapshot.IsStale;
 
     /// <summary>Completes once the service path was read for the first time (with its endpoints, or none).</summary>
     public Task Loaded => _loaded.Task;
 
-    public void Start()
+    /// <summary>Starts watching; with <paramref name="after"/>, the first pass waits for it (another watcher of the same path stopping).</summary>
+    public void Start(Task? after = null)
     {
         // Subscribed first: a change after this point comes as an event, and what is read next is the session in force.
         // The handler hears of no change made before it was added (not of the connection the client already has, even
@@ -104,7 +108,16 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         Interlocked.CompareExchange(ref _knownSession, _client.SessionId, 0);
         // The first pass picks the mode and reads the service; no ExecutionContext flows into the loop.
         _loop.Signal();
-        _loop.Start();
+        if (after is null || after.IsCompleted)
+        {
+            _loop.Start();
+        }
+        else
+        {
+            // Its watches must be gone first: the server keeps one watch per session and path, so a removal that reached
+            // the server after this watcher's watch was added would take that one away.
+            after.ContinueWith(static (_, loop) => ((CoalescingLoop)loop!).Start(), _loop, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 
     public async ValueTask DisposeAsync()

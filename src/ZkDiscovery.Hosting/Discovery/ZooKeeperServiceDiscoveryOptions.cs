@@ -18,6 +18,15 @@ public sealed class ZooKeeperServiceDiscoveryOptions
     /// <value>The default value is 10 seconds.</value>
     public TimeSpan InitialLoadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a service that is not in <see cref="Services"/> and was not asked for through
+    /// <see cref="ZooKeeperServiceEndpointResolver"/> itself stays watched after its last use by Microsoft's
+    /// ServiceDiscovery (its last provider disposed) or by ZkDiscovery's HttpClient handler (its last request).
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> keeps every service watched until the app stops.
+    /// </summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan UnusedServiceTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The built-in selection strategy used when no other <see cref="IZooKeeperEndpointSelector"/> is registered.</summary>
     /// <value>The default value is <see cref="ServiceEndpointSelectionStrategy.RoundRobin"/>.</value>
     public ServiceEndpointSelectionStrategy SelectionStrategy { get; set; } = ServiceEndpointSelectionStrategy.RoundRobin;

@@ -32,6 +32,10 @@ internal sealed class ZooKeeperServiceDiscoveryOptionsValidator : IValidateOptio
         {
             failures.Add($"ZooKeeper:Discovery:InitialLoadTimeout must be positive (was {options.InitialLoadTimeout}).");
         }
+        if (options.UnusedServiceTimeout < TimeSpan.Zero && options.UnusedServiceTimeout != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"ZooKeeper:Discovery:UnusedServiceTimeout must be zero or more, or infinite (-00:00:00.001) (was {options.UnusedServiceTimeout}).");
+        }
         if (options.MaxConnectAttempts is < 1 or > 100)
         {
             failures.Add($"ZooKeeper:Discovery:MaxConnectAttempts must be between 1 and 100 (was {options.MaxConnectAttempts}).");

@@ -11,7 +11,9 @@ namespace ZkDiscovery.Hosting.Discovery;
 /// Microsoft.Extensions.ServiceDiscovery's provider factory for ZooKeeper. The providers it creates are thin and
 /// short-lived (ServiceDiscovery creates one per resolution pipeline and disposes it when the pipeline has been idle):
 /// watches and data live in the singleton <see cref="ZooKeeperServiceEndpointResolver"/>, so creating and disposing
-/// providers never touches ZooKeeper.
+/// providers never touches ZooKeeper. A provider keeps its service watched while it lives; the resolver stops watching a
+/// service no provider holds once it was unused for <see cref="ZooKeeperServiceDiscoveryOptions.UnusedServiceTimeout"/>
+/// (unless it is configured).
 /// </summary>
 internal sealed partial class ZooKeeperServiceEndpointProviderFactory : IServiceEndpointProviderFactory
 {
@@ -143,8 +145,16 @@ internal sealed partial class ZooKeeperServiceEndpointProviderFactory : IService
         }
     }
 
+    /// <remarks>
+    /// The provider keeps its service watched from its first population until it is disposed (a lease on the resolver's
+    /// watcher): while ServiceDiscovery holds the provider it relies on the change token, so the watch must stay.
+    /// </remarks>
     private sealed class Provider(ZooKeeperServiceEndpointProviderFactory factory, ServiceEndpointQuery query, string path, string[]? schemes) : IServiceEndpointProvider
     {
+        private readonly object _gate = new();
+        private ServiceEndpointWatcher? _watcher;
+        private bool _disposed;
+
         public ValueTask PopulateAsync(IServiceEndpointBuilder endpoints, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(endpoints);
@@ -154,7 +164,7 @@ internal sealed partial class ZooKeeperServiceEndpointProviderFactory : IService
                 Log.Skipped(factory._logger, query.ServiceName);
                 return default;
             }
-            var pending = factory._resolver.GetSnapshotAsync(query.ServiceName, cancellationToken);
+            var pending = factory._resolver.GetLoadedSnapshotAsync(Lease(), cancellationToken);
             if (pending.IsCompletedSuccessfully)
             {
                 Populate(endpoints, pending.Result);
@@ -180,8 +190,32 @@ internal sealed partial class ZooKeeperServiceEndpointProviderFactory : IService
             AddMatching(endpoints.Endpoints, snapshot, query.EndpointName, schemes);
         }
 
-        // The watches belong to the resolver's shared cache.
-        public ValueTask DisposeAsync() => default;
+        /// <summary>The watcher of the service, leased at the first call.</summary>
+        private ServiceEndpointWatcher Lease()
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return _watcher ??= factory._resolver.Lease(query.ServiceName);
+            }
+        }
+
+        // The watches belong to the resolver's shared cache: the lease ends, the resolver decides when the watch goes.
+        public ValueTask DisposeAsync()
+        {
+            ServiceEndpointWatcher? watcher;
+            lock (_gate)
+            {
+                _disposed = true;
+                watcher = _watcher;
+                _watcher = null;
+            }
+            if (watcher is not null)
+            {
+                factory._resolver.Release(watcher);
+            }
+            return default;
+        }
 
         public override string ToString() => "ZooKeeper";
     }

@@ -55,7 +55,7 @@ internal sealed partial class ZooKeeperServiceDiscoveryHandler(
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         var serviceName = original.IdnHost;
-        var snapshot = await resolver.GetSnapshotAsync(serviceName, cancellationToken).ConfigureAwait(false);
+        var snapshot = await resolver.GetSnapshotForRequestAsync(serviceName, cancellationToken).ConfigureAwait(false);
         if (snapshot.Endpoints.IsEmpty)
         {
             throw new ServiceEndpointNotFoundException(serviceName, snapshot.ServicePath, snapshot.IsStale);
