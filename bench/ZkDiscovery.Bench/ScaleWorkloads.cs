@@ -69,6 +69,7 @@ internal static class ScaleWorkloads
             var loadMs = Stats.TicksToMilliseconds(Stopwatch.GetTimestamp() - t0);
             var heapMb = ManagedHeapAfterFullGc() / 1048576.0;
             changes.PrepareFinal();
+            var settle = await CompilerSettle.WaitAsync().ConfigureAwait(false);
 
             var cost0 = Cost.Now();
             await churner.SendAsync("GO").ConfigureAwait(false);
@@ -119,6 +120,7 @@ internal static class ScaleWorkloads
                 .Add("seen_before_ack", early)
                 .Add("n", n)
                 .Add("changes", ScaleNames.Changes)
+                .Add("settle_ms", settle.TotalMilliseconds, 0)
                 .ToString();
         }
         finally

@@ -94,7 +94,7 @@ internal readonly record struct Cost(TimeSpan Cpu, long WorkItems, long Voluntar
 }
 
 /// <summary>
-/// Waits, before a measured phase that follows a large set-up (W8), until the JIT has compiled nothing for
+/// Waits, before a measured phase that follows a large set-up (W7 after the load, W8), until the JIT has compiled nothing for
 /// <see cref="Quiet"/>: tiered compilation recompiles the set-up's hot methods in the background only once the set-up
 /// stops producing new code, so without this wait the measured phase would pay for the set-up's compilation. The
 /// Java drivers wait the same way on their compiler's total time. At most <see cref="Limit"/>.

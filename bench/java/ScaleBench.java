@@ -120,6 +120,7 @@ public final class ScaleBench {
             System.gc();
             System.gc();
             double heapMb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
+            long settleMs = ZkBench.settleCompiler();
             long cpu0 = ZkBench.cpuNanos();
             churner.send("GO");
             String acksLine = churner.expect("ACKS");
@@ -155,7 +156,8 @@ public final class ScaleBench {
             return "load_ms=" + ZkBench.f(loadMs, 1) + " lag_p50_ms=" + ZkBench.f(ZkBench.percentile(lags, 50), 2)
                 + " lag_p99_ms=" + ZkBench.f(ZkBench.percentile(lags, 99), 2) + " cpu_us_change=" + ZkBench.f(cpu / 1e3 / CHANGES, 1)
                 + " heap_mb=" + ZkBench.f(heapMb, 1) + " final_ok=" + (finalOk ? 1 : 0)
-                + " lag_max_ms=" + ZkBench.f(lags[CHANGES - 1], 2) + " seen_before_ack=" + early + " n=" + n + " changes=" + CHANGES;
+                + " lag_max_ms=" + ZkBench.f(lags[CHANGES - 1], 2) + " seen_before_ack=" + early + " n=" + n + " changes=" + CHANGES
+                + " settle_ms=" + settleMs;
         } finally {
             watcher.close();
         }

@@ -109,7 +109,7 @@ public final class ZkBench {
 
     /**
      * Waits until the JIT compilers have been idle for 300 ms (at most 10 s) before a measured phase that follows a
-     * large set-up (W8), as the C# driver does with its JIT's method count; returns the milliseconds waited.
+     * large set-up (W7 after the load, W8), as the C# driver does with its JIT's method count; returns the milliseconds waited.
      */
     static long settleCompiler() throws InterruptedException {
         java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
