@@ -130,20 +130,7 @@ public final class RawFloor {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 30_000);
             in = new DataInputStream(socket.getInputStream());
             out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-            // ConnectRequest: protocolVersion 0, lastZxidSeen 0, timeOut 30000, sessionId 0, passwd 16 zero bytes, readOnly false.
-            ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 4 + 8 + 4 + 16 + 1);
-            b.putInt(b.capacity() - 4).putInt(0).putLong(0).putInt(30_000).putLong(0).putInt(16).put(new byte[16]).put((byte) 0);
-            out.write(b.array());
-            out.flush();
-            int length = in.readInt();
-            byte[] reply = new byte[length];
-            in.readFully(reply);
-            ByteBuffer r = ByteBuffer.wrap(reply);
-            r.getInt();
-            int timeout = r.getInt();
-            if (timeout <= 0) {
-                throw new IOException("session refused");
-            }
+            handshake(in, out);
         }
 
         /** getData(READ, watch=false) with a placeholder xid at offset 4. */
@@ -188,6 +175,22 @@ public final class RawFloor {
             } catch (IOException ignored) {
             }
             socket.close();
+        }
+    }
+
+    /** The ZooKeeper handshake: a new session with a 30 s timeout. */
+    static void handshake(DataInputStream in, OutputStream out) throws IOException {
+        // ConnectRequest: protocolVersion 0, lastZxidSeen 0, timeOut 30000, sessionId 0, passwd 16 zero bytes, readOnly false.
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 4 + 8 + 4 + 16 + 1);
+        b.putInt(b.capacity() - 4).putInt(0).putLong(0).putInt(30_000).putLong(0).putInt(16).put(new byte[16]).put((byte) 0);
+        out.write(b.array());
+        out.flush();
+        byte[] reply = new byte[in.readInt()];
+        in.readFully(reply);
+        ByteBuffer r = ByteBuffer.wrap(reply);
+        r.getInt();
+        if (r.getInt() <= 0) {
+            throw new IOException("session refused");
         }
     }
 
@@ -322,18 +325,7 @@ public final class RawFloor {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 30_000);
             in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
             out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-            ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 4 + 8 + 4 + 16 + 1);
-            b.putInt(b.capacity() - 4).putInt(0).putLong(0).putInt(30_000).putLong(0).putInt(16).put(new byte[16]).put((byte) 0);
-            out.write(b.array());
-            out.flush();
-            byte[] reply = new byte[in.readInt()];
-            in.readFully(reply);
-            ByteBuffer r = ByteBuffer.wrap(reply);
-            r.getInt();
-            int timeout = r.getInt();
-            if (timeout <= 0) {
-                throw new IOException("session refused");
-            }
+            handshake(in, out);
             reader = new Thread(this::read, "floor-reader");
             reader.setDaemon(true);
             reader.start();

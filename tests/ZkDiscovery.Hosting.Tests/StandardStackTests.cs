@@ -497,14 +497,8 @@ public sealed class StandardStackTests(ITestOutputHelper output)
         using var consumer = await StartConsumerAsync(cs, new());
         var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var listener = ListenForRequests(consumer, "remove_watches", () => removed.TrySetResult());
-        var resolver = consumer.Services.GetRequiredService<ZooKeeperServiceEndpointResolver>();
-        var factory = consumer.Services.GetServices<IServiceEndpointProviderFactory>().OfType<ZooKeeperServiceEndpointProviderFactory>().Single();
-        Assert.True(ServiceEndpointQuery.TryParse($"http://{name}", out var query));
+        var (resolver, factory, query, provider) = await PopulatedProviderAsync(consumer, name);
 
-        Assert.True(factory.TryCreateProvider(query, out var provider));
-        var first = new TestBuilder();
-        await provider.PopulateAsync(first, CancellationToken.None);
-        Assert.Single(first.Endpoints);
         resolver.StopUnused(TimeSpan.Zero); // Held by the provider: kept, however long unused.
         Assert.Contains(name, resolver.GetWatchedServiceNames());
         Assert.False(removed.Task.IsCompleted);
@@ -535,13 +529,7 @@ public sealed class StandardStackTests(ITestOutputHelper output)
         using var consumer = await StartConsumerAsync(cs, new() { ["ZooKeeper:Discovery:UnusedServiceTimeout"] = "00:00:00" });
         var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var listener = ListenForRequests(consumer, "remove_watches", () => removed.TrySetResult());
-        var resolver = consumer.Services.GetRequiredService<ZooKeeperServiceEndpointResolver>();
-        var factory = consumer.Services.GetServices<IServiceEndpointProviderFactory>().OfType<ZooKeeperServiceEndpointProviderFactory>().Single();
-        Assert.True(ServiceEndpointQuery.TryParse($"http://{name}", out var query));
-        Assert.True(factory.TryCreateProvider(query, out var provider));
-        var builder = new TestBuilder();
-        await provider.PopulateAsync(builder, CancellationToken.None);
-        Assert.Single(builder.Endpoints);
+        var (resolver, _, _, provider) = await PopulatedProviderAsync(consumer, name);
 
         await provider.DisposeAsync();
 
@@ -556,17 +544,29 @@ public sealed class StandardStackTests(ITestOutputHelper output)
         var servicePath = NewServicePath();
         await using var a = await StartInstanceAsync(cs, servicePath);
         using var consumer = await StartConsumerAsync(cs, new() { ["ZooKeeper:Discovery:Services:fooservice"] = servicePath });
-        var resolver = consumer.Services.GetRequiredService<ZooKeeperServiceEndpointResolver>();
-        var factory = consumer.Services.GetServices<IServiceEndpointProviderFactory>().OfType<ZooKeeperServiceEndpointProviderFactory>().Single();
-        Assert.True(ServiceEndpointQuery.TryParse("http://fooservice", out var query));
-        Assert.True(factory.TryCreateProvider(query, out var provider));
-        await provider.PopulateAsync(new TestBuilder(), CancellationToken.None);
+        var (resolver, _, _, provider) = await PopulatedProviderAsync(consumer, "fooservice");
 
         await provider.DisposeAsync();
         resolver.StopUnused(TimeSpan.Zero);
 
         Assert.Contains("fooservice", resolver.GetWatchedServiceNames());
         Assert.Single(resolver.GetSnapshot("fooservice").Endpoints);
+    }
+
+    /// <summary>
+    /// What ServiceDiscovery does when it resolves <c>http://NAME</c>: a provider of the consumer's factory, populated
+    /// (one endpoint expected). Returns the consumer's resolver and factory too.
+    /// </summary>
+    private static async Task<(ZooKeeperServiceEndpointResolver Resolver, ZooKeeperServiceEndpointProviderFactory Factory, ServiceEndpointQuery Query, IServiceEndpointProvider Provider)> PopulatedProviderAsync(IHost consumer, string name)
+    {
+        var resolver = consumer.Services.GetRequiredService<ZooKeeperServiceEndpointResolver>();
+        var factory = consumer.Services.GetServices<IServiceEndpointProviderFactory>().OfType<ZooKeeperServiceEndpointProviderFactory>().Single();
+        Assert.True(ServiceEndpointQuery.TryParse($"http://{name}", out var query));
+        Assert.True(factory.TryCreateProvider(query, out var provider));
+        var builder = new TestBuilder();
+        await provider.PopulateAsync(builder, CancellationToken.None);
+        Assert.Single(builder.Endpoints);
+        return (resolver, factory, query, provider);
     }
 
     /// <summary>Calls <paramref name="seen"/> for each request of <paramref name="operation"/> the consumer's own client completes.</summary>

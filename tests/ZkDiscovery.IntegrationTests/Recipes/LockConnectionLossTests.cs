@@ -139,10 +139,7 @@ public sealed class LockConnectionLossTests : ClientTestBase
         // The release's delete waits for a connection; meanwhile the session expires (and with it the lock node), and
         // the release fails: the handle must end lost (once), not held, since another participant may hold the lock.
         await using var proxy = await StartProxyAsync();
-        var client = await ConnectAsync(connectionString: proxy.ConnectionString);
-        var handle = await new ZooKeeperLock(client, LockPath, "victim").AcquireAsync(s_acquireTimeout);
-        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var registration = handle.LockLost.Register(() => lost.TrySetResult());
+        var (client, handle, lost) = await AcquireThroughAsync(proxy);
         var lostEvents = 0;
         var lostEvent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         handle.Lost += (_, _) =>
@@ -150,25 +147,15 @@ public sealed class LockConnectionLossTests : ClientTestBase
             Interlocked.Increment(ref lostEvents);
             lostEvent.TrySetResult();
         };
-        var suspended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.StateChanged += (_, e) =>
-        {
-            if (e.State == ConnectionState.Suspended)
-            {
-                suspended.TrySetResult();
-            }
-        };
         var credentials = client.SessionCredentials!;
 
-        proxy.Partition();
-        client.DropConnection();
-        await suspended.Task.WaitAsync(Timeout);
+        await CutOffAsync(proxy, client);
         var release = handle.ReleaseAsync();
         Assert.True(await ZooKeeperSessionKiller.ExpireAsync(ConnectionString, credentials.SessionId, credentials.Password));
         proxy.Heal();
 
         await Assert.ThrowsAsync<SessionExpiredException>(() => release.WaitAsync(Timeout));
-        await lost.Task.WaitAsync(Timeout);
+        await lost.WaitAsync(Timeout);
         await lostEvent.Task.WaitAsync(Timeout);
         Assert.True(handle.IsLost);
         Assert.False(handle.IsHeld);
@@ -184,27 +171,17 @@ public sealed class LockConnectionLossTests : ClientTestBase
         // release is still under way, and only then does the release fail: it must report the loss then, not go back to
         // "held" on a client that is gone.
         await using var proxy = await StartProxyAsync();
-        var client = await ConnectAsync(connectionString: proxy.ConnectionString);
-        var handle = await new ZooKeeperLock(client, LockPath, "victim").AcquireAsync(s_acquireTimeout);
-        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var registration = handle.LockLost.Register(() => lost.TrySetResult());
-        var suspended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (client, handle, lost) = await AcquireThroughAsync(proxy);
         using var closedTold = new ManualResetEventSlim();
         client.StateChanged += (_, e) =>
         {
-            if (e.State == ConnectionState.Suspended)
-            {
-                suspended.TrySetResult();
-            }
-            else if (e.State == ConnectionState.Closed)
+            if (e.State == ConnectionState.Closed)
             {
                 closedTold.Set(); // Handlers run in order: the handle's, subscribed first, has run.
             }
         };
 
-        proxy.Partition();
-        client.DropConnection();
-        await suspended.Task.WaitAsync(Timeout);
+        await CutOffAsync(proxy, client);
         // Queued before the delete, so its failure is delivered first: its continuation holds the delivery of the
         // delete's failure up until the handle has been told of the close.
         var ahead = client.ExistsAsync(LockPath).ContinueWith(
@@ -214,9 +191,43 @@ public sealed class LockConnectionLossTests : ClientTestBase
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => release.WaitAsync(Timeout));
         Assert.True(await ahead.WaitAsync(Timeout), "The close was never told.");
-        await lost.Task.WaitAsync(Timeout);
+        await lost.WaitAsync(Timeout);
         Assert.True(handle.IsLost);
         Assert.False(handle.IsHeld);
+    }
+
+    /// <summary>A client through <paramref name="proxy"/> holding the lock; <c>Lost</c> completes when its token is cancelled.</summary>
+    private async Task<(ZooKeeperClient Client, ZooKeeperLockHandle Handle, Task Lost)> AcquireThroughAsync(PartitionProxy proxy)
+    {
+        var client = await ConnectAsync(connectionString: proxy.ConnectionString);
+        var handle = await new ZooKeeperLock(client, LockPath, "victim").AcquireAsync(s_acquireTimeout);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        handle.LockLost.Register(() => lost.TrySetResult());
+        return (client, handle, lost.Task);
+    }
+
+    /// <summary>Cuts <paramref name="client"/> off (the proxy refuses it from now on) and waits until it knows.</summary>
+    private static async Task CutOffAsync(PartitionProxy proxy, ZooKeeperClient client)
+    {
+        var suspended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnStateChanged(object? sender, ConnectionStateChangedEventArgs e)
+        {
+            if (e.State == ConnectionState.Suspended)
+            {
+                suspended.TrySetResult();
+            }
+        }
+        client.StateChanged += OnStateChanged;
+        try
+        {
+            proxy.Partition();
+            client.DropConnection();
+            await suspended.Task.WaitAsync(Timeout);
+        }
+        finally
+        {
+            client.StateChanged -= OnStateChanged;
+        }
     }
 
     private static async Task<PartitionProxy> StartProxyAsync() =>
