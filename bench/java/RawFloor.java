@@ -59,9 +59,12 @@ public final class RawFloor {
             System.exit(2);
         }
         boolean failed = false;
+        ZkBench.connect = "127.0.0.1:" + port;
         for (String w : workloads.split(",")) {
             w = w.trim().toUpperCase(Locale.ROOT);
             try {
+                // The tree the workloads read, as every driver makes it (with the Java client: run.sh puts it on the class path).
+                ZkBench.setUpTree();
                 int warmups;
                 String result = null;
                 switch (w) {
@@ -72,7 +75,6 @@ public final class RawFloor {
                 }
                 if (warmups < 0) {
                     // ScaleBench runs W7's warm-up pass itself, with ZkBench's settings.
-                    ZkBench.connect = "127.0.0.1:" + port;
                     ZkBench.client = client;
                     ZkBench.scale = scale;
                     ZkBench.noWarmup = noWarmup;
