@@ -91,6 +91,65 @@ public sealed class DashboardApiTests
     }
 
     [Fact]
+    public async Task Catalog_ServiceStoppedAndWatchedAgain_FollowsTheNewWatcher()
+    {
+        var root = await DashboardApps.CreateRootAsync();
+        await using var app = await DashboardApps.StartAsync(root);
+        var client = app.Services.GetRequiredService<ZooKeeperClient>();
+        var resolver = app.Services.GetRequiredService<ZkDiscovery.Hosting.Discovery.ZooKeeperServiceEndpointResolver>();
+        var name = "again" + Guid.NewGuid().ToString("N");
+        var path = $"/{name}/providers";
+        await client.EnsurePathAsync(path);
+        await client.CreateAsync(path + "/127.0.0.1:9001", System.Text.Encoding.UTF8.GetBytes("{}"), CreateMode.Ephemeral);
+        using var changed = new SemaphoreSlim(0);
+        await using var catalog = new ZkDiscovery.Dashboard.Internal.ServiceCatalog(client, resolver, [], Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System, () => changed.Release());
+        await resolver.GetSnapshotForRequestAsync(name, CancellationToken.None); // Used by a request: not configured, not kept.
+        Assert.True(catalog.SubscribeNewResolverNames());
+        Assert.Single(Instances());
+
+        // Stopped: the catalogue hears of it at once and drops the service.
+        await DrainAsync();
+        resolver.StopUnused(TimeSpan.Zero);
+        Assert.True(await changed.WaitAsync(s_timeout));
+        Assert.True(catalog.SubscribeNewResolverNames());
+        Assert.Null(Service());
+
+        // Watched again: followed again, and its changes reach the catalogue.
+        await resolver.GetSnapshotForRequestAsync(name, CancellationToken.None);
+        Assert.True(catalog.SubscribeNewResolverNames());
+        await ExpectInstancesAfterAsync(2, () => client.CreateAsync(path + "/127.0.0.1:9002", System.Text.Encoding.UTF8.GetBytes("{}"), CreateMode.Ephemeral));
+
+        // Stopped and watched again between two looks: the catalogue follows the new watcher, not the old one.
+        resolver.StopUnused(TimeSpan.Zero);
+        await resolver.GetSnapshotForRequestAsync(name, CancellationToken.None);
+        Assert.True(catalog.SubscribeNewResolverNames());
+        await ExpectInstancesAfterAsync(3, () => client.CreateAsync(path + "/127.0.0.1:9003", System.Text.Encoding.UTF8.GetBytes("{}"), CreateMode.Ephemeral));
+
+        ZkDiscovery.Dashboard.Internal.ServiceDto? Service() => catalog.List().SingleOrDefault(s => s.Name == name);
+
+        IReadOnlyList<ZkDiscovery.Dashboard.Internal.InstanceDto> Instances() => Service()?.Instances ?? [];
+
+        async Task DrainAsync()
+        {
+            while (changed.CurrentCount > 0)
+            {
+                await changed.WaitAsync();
+            }
+        }
+
+        async Task ExpectInstancesAfterAsync(int count, Func<Task> change)
+        {
+            await DrainAsync();
+            await change();
+            // Every change the catalogue hears of is a new snapshot: wait for those until the new instance is in one.
+            while (Instances().Count != count)
+            {
+                Assert.True(await changed.WaitAsync(s_timeout), $"No change reached the catalogue; it shows {Instances().Count} instances of {name}, expected {count}.");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Writes_ByDefault_Disabled()
     {
         var root = await DashboardApps.CreateRootAsync();

@@ -24,7 +24,7 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
     private readonly Action _changed;
     private readonly object _lock = new();
     // The resolver's services the catalogue follows, by name, with their change subscriptions.
-    private readonly Dictionary<string, IDisposable> _subscribedNames = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Followed> _subscribedNames = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Owned> _owned = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _subscriptions = [];
     private readonly List<LiveChildren> _roots = [];
@@ -194,17 +194,19 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
                 return false;
             }
             List<string>? stopped = null;
-            foreach (var name in _subscribedNames.Keys)
+            foreach (var (name, followed) in _subscribedNames)
             {
-                if (!resolver.IsConfigured(name) && !watched.Contains(name, StringComparer.OrdinalIgnoreCase))
+                // Stopped, or stopped and watched anew since the last look (a new watcher, whose changes it must follow).
+                if (!resolver.IsConfigured(name)
+                    && (!watched.Contains(name, StringComparer.OrdinalIgnoreCase) || resolver.PeekLoaded(name) != followed.Watcher))
                 {
                     (stopped ??= []).Add(name);
                 }
             }
             foreach (var name in stopped ?? [])
             {
-                _subscribedNames.Remove(name, out var subscription);
-                subscription!.Dispose();
+                _subscribedNames.Remove(name, out var followed);
+                followed!.Subscription.Dispose();
                 changed = true;
             }
             foreach (var name in _configuredNames.Concat(watched))
@@ -213,19 +215,19 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
                 {
                     continue;
                 }
-                IDisposable subscription;
+                Followed followed;
                 try
                 {
                     // A configured service is watched for good anyway; any other is only looked at, never kept watched.
-                    subscription = resolver.IsConfigured(name)
-                        ? ChangeToken.OnChange(() => resolver.GetSnapshot(name).ChangeToken, _changed)
-                        : ChangeToken.OnChange(() => resolver.PeekSnapshot(name)?.ChangeToken ?? s_never, _changed);
+                    followed = resolver.IsConfigured(name)
+                        ? new(ChangeToken.OnChange(() => resolver.GetSnapshot(name).ChangeToken, _changed), null)
+                        : new(ChangeToken.OnChange(() => resolver.PeekSnapshot(name)?.ChangeToken ?? s_never, _changed), resolver.PeekLoaded(name));
                 }
                 catch (ArgumentException)
                 {
-                    subscription = NoSubscription.Instance; // Not a name a service can have: listed once, never again.
+                    followed = new(NoSubscription.Instance, null); // Not a name a service can have: listed once, never again.
                 }
-                _subscribedNames.Add(name, subscription);
+                _subscribedNames.Add(name, followed);
                 changed = true;
             }
         }
@@ -372,7 +374,7 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
             _disposed = true;
             owned = [.. _owned.Values];
             roots = [.. _roots];
-            subscriptions = [.. _subscriptions, .. _subscribedNames.Values];
+            subscriptions = [.. _subscriptions, .. _subscribedNames.Values.Select(static f => f.Subscription)];
             _owned.Clear();
             _roots.Clear();
             _subscriptions.Clear();
@@ -393,6 +395,9 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
     }
 
     private sealed record Owned(ServiceEndpointWatcher Watcher, string Source);
+
+    /// <summary>A service of the resolver the catalogue follows: its subscription, and which watcher it found (its first load), if not configured.</summary>
+    private sealed record Followed(IDisposable Subscription, Task? Watcher);
 
     private sealed class NoSubscription : IDisposable
     {

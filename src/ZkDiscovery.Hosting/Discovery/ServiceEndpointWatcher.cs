@@ -136,6 +136,12 @@ internal sealed partial class ServiceEndpointWatcher : IAsyncDisposable, IStaleS
         _loaded.TrySetCanceled();
     }
 
+    /// <summary>
+    /// After <see cref="DisposeAsync"/>, for a watcher its owner stopped and forgot: fires the last snapshot's change
+    /// token, so that whoever follows the service looks again (and finds it no longer watched, or watched anew).
+    /// </summary>
+    public void Retire() => _changeSource.Cancel();
+
     /// <summary>Asks the loop for one more pass; called once per watch event, so it costs no allocation.</summary>
     private void Signal() => _loop.Signal();
 

@@ -271,6 +271,7 @@ public sealed partial class ZooKeeperServiceEndpointResolver : IAsyncDisposable
         try
         {
             await watcher.DisposeAsync().ConfigureAwait(false);
+            watcher.Retire();
         }
 #pragma warning disable CA1031 // Nothing awaits this task: the failure is logged instead.
         catch (Exception ex)
