@@ -521,6 +521,26 @@ public sealed class StandardStackTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ServiceEndpointResolver_HoldsTheServiceWhileItLives_AndReleasesItWhenDisposed()
+    {
+        // Microsoft's own resolver: its watcher holds our provider, and disposing it disposes the provider.
+        var cs = await SharedZooKeeper.GetConnectionStringAsync();
+        var name = $"std{Guid.NewGuid():N}";
+        await using var a = await StartInstanceAsync(cs, $"/{name}/providers");
+        using var consumer = await StartConsumerAsync(cs, new(), passThrough: false);
+        var resolver = consumer.Services.GetRequiredService<ZooKeeperServiceEndpointResolver>();
+        var theirs = consumer.Services.GetRequiredService<ServiceEndpointResolver>();
+
+        Assert.Single((await theirs.GetEndpointsAsync($"http://{name}", CancellationToken.None)).Endpoints);
+        resolver.StopUnused(TimeSpan.Zero);
+        Assert.Contains(name, resolver.GetWatchedServiceNames());
+
+        await theirs.DisposeAsync();
+        resolver.StopUnused(TimeSpan.Zero);
+        Assert.DoesNotContain(name, resolver.GetWatchedServiceNames());
+    }
+
+    [Fact]
     public async Task UnusedServiceTimeout_StopsAnUnusedService_OnItsOwn()
     {
         var cs = await SharedZooKeeper.GetConnectionStringAsync();
