@@ -242,7 +242,7 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
     {
         SubscribeNewResolverNames();
         string[] names;
-        Task[] loads;
+        List<Task> loads;
         lock (_lock)
         {
             names = [.. _subscribedNames.Keys];
@@ -258,7 +258,7 @@ internal sealed partial class ServiceCatalog : IAsyncDisposable
                 }
                 else if (_resolver.PeekLoaded(name) is { } loaded)
                 {
-                    loads = [.. loads, loaded];
+                    loads.Add(loaded);
                 }
             }
             catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException)
