@@ -540,6 +540,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _metrics.Dispose();
     }
 
+    /// <summary>True when the current connection was opened on a reader thread of its own (tests).</summary>
+    internal bool ConnectionHasReaderThread => _driver.ConnectionHasReaderThread;
+
     /// <summary>Drops the current TCP connection without ending the session, as a network failure would.</summary>
     internal void DropConnection() => _driver.DropConnection("Connection dropped on request.");
 

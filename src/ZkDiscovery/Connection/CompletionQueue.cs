@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 
 namespace ZkDiscovery.Connection;
 
@@ -10,6 +11,11 @@ namespace ZkDiscovery.Connection;
 /// thread-pool work item (<see cref="Flush"/>). A burst of replies read at once costs one publisher, not one per reply.
 /// </summary>
 /// <remarks>
+/// A reply waits for the watch events read before it: <see cref="Add"/> stamps it with the
+/// <see cref="EventDispatcher.Sequence"/> of the moment, and the publisher stops at a reply whose events have not been
+/// dispatched yet; the dispatcher flushes the queue as it moves on. So a caller that sees a node's new data has had
+/// the watch event that came before it, whichever threads read, dispatch and publish.
+///
 /// A continuation that runs in the publisher and queues a request while others are in flight does not wake the
 /// writer itself: <see cref="TryDeferWake"/> hands the wake-up to the publisher, which gives it once after its batch,
 /// so the requests queued by a whole batch go out in one write and cost no thread-pool item of their own.
@@ -29,7 +35,10 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
     [ThreadStatic]
     private static CompletionQueue? t_publishing;
 
-    private readonly ConcurrentQueue<IRequest> _queue = new();
+    private readonly ConcurrentQueue<Entry> _queue = new();
+    // Taking the head is checked and done under this lock: a stall has a second publisher drain alongside the first.
+    private readonly object _takeLock = new();
+    private readonly EventDispatcher? _events;
     private readonly TimeSpan _stallThreshold;
     private int _scheduled;
     private long _published;
@@ -37,27 +46,36 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
     private ICompletionPublisherOwner? _stalledOwner;
 
     /// <param name="stallThreshold">How long publishing may stand still before the watchdog steps in; infinite turns the watchdog off (tests only).</param>
-    public CompletionQueue(TimeSpan? stallThreshold = null)
+    /// <param name="events">The session's dispatcher, whose events the replies read after them wait for; null for none.</param>
+    public CompletionQueue(TimeSpan? stallThreshold = null, EventDispatcher? events = null)
     {
         // Real time (the process's watchdog), not the session's TimeProvider: a test clock that stands still must not
         // stall the callers.
         _stallThreshold = stallThreshold ?? DefaultStallThreshold;
+        _events = events;
+        events?.OrderBefore(this);
     }
 
-    /// <summary>Queues <paramref name="request"/>, whose outcome is set; it is published at the next <see cref="Flush"/>.</summary>
-    public void Add(IRequest request) => _queue.Enqueue(request);
+    /// <summary>
+    /// Queues <paramref name="request"/>, whose outcome is set (a reply just read); it is published at the next
+    /// <see cref="Flush"/>, once the watch events queued so far have been dispatched.
+    /// </summary>
+    public void Add(IRequest request) => _queue.Enqueue(new Entry(request, _events?.Sequence ?? 0));
 
-    /// <summary>Queues <paramref name="request"/> and makes sure it is published.</summary>
+    /// <summary>Queues <paramref name="request"/> (a failure, which waits for no event) and makes sure it is published.</summary>
     public void Post(IRequest request)
     {
-        _queue.Enqueue(request);
+        _queue.Enqueue(new Entry(request, 0));
         Flush();
     }
 
-    /// <summary>Makes sure the queued requests get published (schedules the publisher unless it is already on its way).</summary>
+    /// <summary>
+    /// Makes sure the requests that may go now get published (schedules the publisher unless it is already on its
+    /// way). Requests that wait for events are flushed by the dispatcher once it has dispatched them.
+    /// </summary>
     public void Flush()
     {
-        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        if (HeadIsReady() && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
@@ -74,7 +92,7 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
     /// </param>
     public void PublishInline(ICompletionPublisherOwner? owner)
     {
-        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        if (HeadIsReady() && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
             Volatile.Write(ref _stalledOwner, owner);
             try
@@ -119,9 +137,12 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
             {
                 Drain();
                 WakeDeferred();
-                Volatile.Write(ref _scheduled, 0);
-                // A request added after the last dequeue but before the flag was cleared found the publisher scheduled.
-                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+                // A full fence: the dispatcher's progress is read again after the flag is cleared, and the dispatcher
+                // flushes after it moved on, so one of the two sees the other.
+                Interlocked.Exchange(ref _scheduled, 0);
+                // A request added (or whose events were dispatched) after the last look but before the flag was cleared
+                // found the publisher scheduled.
+                if (!HeadIsReady() || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
                 {
                     return;
                 }
@@ -135,11 +156,30 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
 
     private void Drain()
     {
-        while (_queue.TryDequeue(out var request))
+        while (TryTakeReady(out var request))
         {
             Interlocked.Increment(ref _published);
             request.Publish();
         }
+    }
+
+    /// <summary>True when a request is queued and may be published now.</summary>
+    private bool HeadIsReady() => _queue.TryPeek(out var head) && IsReady(head);
+
+    private bool IsReady(in Entry entry) => entry.AfterEvent == 0 || _events is null || _events.HasDispatched(entry.AfterEvent);
+
+    private bool TryTakeReady([NotNullWhen(true)] out IRequest? request)
+    {
+        lock (_takeLock)
+        {
+            if (_queue.TryPeek(out var head) && IsReady(head) && _queue.TryDequeue(out head))
+            {
+                request = head.Request;
+                return true;
+            }
+        }
+        request = null;
+        return false;
     }
 
     private void WakeDeferred()
@@ -152,7 +192,8 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
 
     public override long Progress => Interlocked.Read(ref _published);
 
-    public override bool IsIdle => Volatile.Read(ref _scheduled) == 0 && _queue.IsEmpty && Volatile.Read(ref _deferredWake) is null;
+    /// <summary>Idle when nothing is being published and nothing may be (requests that wait for events are the dispatcher's to release).</summary>
+    public override bool IsIdle => Volatile.Read(ref _scheduled) == 0 && !HeadIsReady() && Volatile.Read(ref _deferredWake) is null;
 
     /// <summary>
     /// A continuation has been running for a whole check interval: requests may wait behind it, requests it queued may
@@ -166,11 +207,14 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
         {
             ThreadPool.UnsafeQueueUserWorkItem(wake, preferLocal: false);
         }
-        if (!_queue.IsEmpty)
+        if (HeadIsReady())
         {
             ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.Drain(), this, preferLocal: false);
         }
     }
+
+    /// <summary>A request whose outcome is set, and the event sequence it waits for (0: none).</summary>
+    private readonly record struct Entry(IRequest Request, long AfterEvent);
 }
 
 /// <summary>A loop that publishes a <see cref="CompletionQueue"/> on its own thread and must not be held up by a continuation.</summary>

@@ -8,11 +8,24 @@ namespace ZkDiscovery.Connection;
 /// thread that must go on reading. A callback that throws is logged and does not stop the ones after it.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The callbacks run on a thread-pool work item, or on the connection's reader thread
 /// (<see cref="DispatchInline"/>), which dispatches the events it read before it publishes the replies that
-/// followed them. While it does, the process's <see cref="StallWatchdog"/> checks that dispatching moves on; when a
-/// callback holds the thread up for <see cref="CompletionQueue.DefaultStallThreshold"/>, the reader thread hands its
-/// reading over (see <see cref="ICompletionPublisherOwner"/>), so a watcher that waits for a reply gets it.
+/// followed them.
+/// </para>
+/// <para>
+/// Every queued item takes the next number of a sequence (<see cref="Sequence"/>), and the session's
+/// <see cref="CompletionQueue"/> stamps each reply with the sequence at the moment the reply was read: the reply is
+/// published only once every event up to its stamp has been dispatched (<see cref="HasDispatched"/>). That holds
+/// wherever the events run, on the reader, on the pool, or on a reader that went on reading elsewhere meanwhile: a
+/// caller that sees a node's new data has had the watch event that came before it (ZooKeeper's ordering guarantee).
+/// </para>
+/// <para>
+/// While it dispatches, the process's <see cref="StallWatchdog"/> checks that dispatching moves on. When a callback
+/// holds it up for <see cref="CompletionQueue.DefaultStallThreshold"/>, the replies read so far may go ahead of the
+/// events still queued (so a watcher that waits for a reply gets it), and a reader thread that was dispatching hands
+/// its reading over (see <see cref="ICompletionPublisherOwner"/>).
+/// </para>
 /// </remarks>
 internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkItem
 {
@@ -21,16 +34,42 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
 
     private readonly ConcurrentQueue<Item> _queue = new();
     private readonly ILogger _logger;
+    private readonly TimeSpan _stallThreshold;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _scheduled;
+    private int _running;
     private volatile bool _completed;
+    // The items queued so far, and those dispatched: the k-th queued is the k-th dispatched (one queue, in order).
+    private long _queued;
     private long _dispatched;
+    // A stalled callback lets the replies read up to this sequence go ahead of the events still queued.
+    private long _released;
     private ICompletionPublisherOwner? _owner;
+    private CompletionQueue? _replies;
 
-    public EventDispatcher(ILogger logger)
+    /// <param name="logger">Where failed callbacks are logged.</param>
+    /// <param name="stallThreshold">How long a callback may hold dispatching up before replies go ahead of the queued events; infinite turns the watchdog off (tests only).</param>
+    public EventDispatcher(ILogger logger, TimeSpan? stallThreshold = null)
     {
         _logger = logger;
+        _stallThreshold = stallThreshold ?? CompletionQueue.DefaultStallThreshold;
     }
+
+    /// <summary>The number of items queued so far: a reply read now waits for the events up to this one.</summary>
+    public long Sequence => Volatile.Read(ref _queued);
+
+    /// <summary>
+    /// True when every item up to <paramref name="sequence"/> has been dispatched, or a stalled callback let the
+    /// replies read by then go ahead.
+    /// </summary>
+    public bool HasDispatched(long sequence) =>
+        sequence <= Volatile.Read(ref _dispatched) || sequence <= Volatile.Read(ref _released);
+
+    /// <summary>
+    /// Orders <paramref name="replies"/> after the events: they are flushed as dispatching moves on, unless the
+    /// thread that dispatches publishes them itself right after (<see cref="DispatchInline"/>).
+    /// </summary>
+    public void OrderBefore(CompletionQueue replies) => _replies = replies;
 
     /// <summary>True when the calling code runs inside one of this dispatcher's callbacks.</summary>
     public bool IsDispatching => ReferenceEquals(t_current, this);
@@ -51,6 +90,8 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
         {
             return;
         }
+        // Counted before it is queued: a sequence read after this covers the item wherever it lands in the queue.
+        Interlocked.Increment(ref _queued);
         _queue.Enqueue(new Item(watcher, e, null, null));
         if (schedule)
         {
@@ -65,6 +106,7 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
         {
             return;
         }
+        Interlocked.Increment(ref _queued);
         _queue.Enqueue(new Item(null, default, state, handlers));
         Flush();
     }
@@ -80,7 +122,8 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
 
     /// <summary>
     /// Dispatches the queued events on the calling thread, unless a dispatcher is at work elsewhere (which then runs
-    /// them). <paramref name="owner"/> is told when a callback holds the thread up.
+    /// them, and flushes the replies that wait for them). <paramref name="owner"/> is told when a callback holds the
+    /// thread up. The caller publishes the replies afterwards.
     /// </summary>
     public void DispatchInline(ICompletionPublisherOwner owner)
     {
@@ -89,7 +132,6 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
             return;
         }
         Volatile.Write(ref _owner, owner);
-        Watch();
         try
         {
             Run();
@@ -123,6 +165,9 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
         var outer = t_current;
         while (true)
         {
+            // Written only by the one that holds the scheduled flag, so two runs never overlap in it.
+            Volatile.Write(ref _running, 1);
+            Watch();
             while (_queue.TryDequeue(out var item))
             {
                 t_current = this;
@@ -135,7 +180,13 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
                     t_current = outer;
                     Interlocked.Increment(ref _dispatched);
                 }
+                // Replies that waited for this event go now, unless the reader that dispatches publishes them next.
+                if (Volatile.Read(ref _owner) is null)
+                {
+                    _replies?.Flush();
+                }
             }
+            Volatile.Write(ref _running, 0);
             Volatile.Write(ref _scheduled, 0);
             // An event queued after the last dequeue but before the flag was cleared found the dispatcher at work.
             if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
@@ -177,15 +228,41 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
         }
     }
 
-    public override TimeSpan StallThreshold => CompletionQueue.DefaultStallThreshold;
+    public override TimeSpan StallThreshold => _stallThreshold;
 
     public override long Progress => Interlocked.Read(ref _dispatched);
 
-    /// <summary>Watched only while it dispatches on a thread that must go on reading.</summary>
-    public override bool IsIdle => Volatile.Read(ref _owner) is null;
+    /// <summary>Watched while it dispatches, wherever it does (not while a pool item waits to run).</summary>
+    public override bool IsIdle => Volatile.Read(ref _running) == 0;
 
-    /// <summary>A callback held the reader thread up for a whole interval: the thread's owner hands its reading over.</summary>
-    public override void OnStalled() => Interlocked.Exchange(ref _owner, null)?.OnPublisherStalled();
+    /// <summary>
+    /// A callback held dispatching up for a whole interval: the replies read so far go ahead of the events queued
+    /// behind it (the callback may be waiting for one of them), and a reader thread that was dispatching hands its
+    /// reading over. Called again after every further interval while the callback runs, for the replies read since.
+    /// </summary>
+    public override void OnStalled()
+    {
+        var sequence = Sequence;
+        var released = Interlocked.Read(ref _released);
+        while (released < sequence)
+        {
+            var seen = Interlocked.CompareExchange(ref _released, sequence, released);
+            if (seen == released)
+            {
+                break;
+            }
+            released = seen;
+        }
+        if (Interlocked.Exchange(ref _owner, null) is { } owner)
+        {
+            // It flushes the replies too.
+            owner.OnPublisherStalled();
+        }
+        else
+        {
+            _replies?.Flush();
+        }
+    }
 
     private readonly record struct Item(
         Action<WatchedEvent>? Watcher,

@@ -25,7 +25,7 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     private readonly List<ZooKeeperAuthInfo> _auth = [];
     private readonly List<Action<WatchedEvent>> _triggered = [];
     private readonly TlsConnector? _tls;
-    private readonly CompletionQueue _completions = new();
+    private readonly CompletionQueue _completions;
 
     private readonly RequestQueue _requests;
 
@@ -69,6 +69,8 @@ internal sealed partial class SessionDriver : IAsyncDisposable
         Watches = new WatchManager();
         Context = new RequestContext(_connectionString.Chroot, Watches);
         _dispatcher = new EventDispatcher(logger);
+        // The replies wait for the watch events read before them.
+        _completions = new CompletionQueue(events: _dispatcher);
         _requests = new RequestQueue(_completions);
         if (options.Tls is { Enabled: true } tls)
         {
@@ -118,6 +120,9 @@ internal sealed partial class SessionDriver : IAsyncDisposable
     public TimeSpan NegotiatedSessionTimeout => TimeSpan.FromMilliseconds(Volatile.Read(ref _negotiatedTimeoutMs));
 
     public long LastZxid => Interlocked.Read(ref _lastZxid);
+
+    /// <summary>True when the current connection was opened on a reader thread of its own.</summary>
+    public bool ConnectionHasReaderThread => _current?.HasReaderThread ?? false;
 
     public string? ConnectedServer => State is ConnectionState.Connected or ConnectionState.ConnectedReadOnly ? _current?.Host.ToString() : null;
 

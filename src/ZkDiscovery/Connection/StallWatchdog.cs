@@ -4,7 +4,7 @@ namespace ZkDiscovery.Connection;
 
 /// <summary>
 /// Something whose progress the <see cref="StallWatchdog"/> watches while it is busy: a completion queue's publisher,
-/// or the dispatcher while it runs on a connection's reader thread.
+/// or the dispatcher while it runs callbacks.
 /// </summary>
 internal abstract class StallWatched
 {

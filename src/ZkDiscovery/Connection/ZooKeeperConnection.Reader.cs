@@ -70,6 +70,9 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
     private int _readerMode = AsyncReading;
     private CancellationToken _readToken;
 
+    /// <summary>True when the connection was opened on a reader thread of its own (it may have handed its reading over since).</summary>
+    public bool HasReaderThread => _startReading is not null;
+
     private static bool UseReaderThreads =>
         !(AppContext.TryGetSwitch("ZkDiscovery.Connection.AsyncReader", out var asyncOnly) && asyncOnly);
 
@@ -467,10 +470,10 @@ internal sealed partial class ZooKeeperConnection : ICompletionPublisherOwner
                 MakeRoomToRead();
                 // Everything read so far is handled. When the next read has to wait, the events and then the replies
                 // go to their callers right here once it is posted (the loop goes on on another thread if data
-                // arrives meanwhile). When it completed at once, more data is there: it is handled first, and the
-                // delivery waits for the next read that waits, which keeps events before the replies read after
-                // them. Only a stream that never pauses (MaxReadsAtOnce reads in a row) is delivered on the pool
-                // meanwhile, where events and replies go separately.
+                // arrives meanwhile, and this delivery may then run alongside the next one: each reply waits for the
+                // events read before it, see CompletionQueue). When it completed at once, more data is there: it is
+                // handled first, and the delivery waits for the next read that waits. Only a stream that never pauses
+                // (MaxReadsAtOnce reads in a row) is delivered on the pool meanwhile, in the same order.
                 var pending = _stream.ReadAsync(_readBuffer.AsMemory(_readEnd), _readToken);
                 int read;
                 if (pending.IsCompleted)

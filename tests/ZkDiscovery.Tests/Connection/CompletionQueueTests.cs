@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using ZkDiscovery.Connection;
 using ZkDiscovery.Protocol;
 
@@ -243,6 +244,143 @@ public class CompletionQueueTests
         Assert.Equal(["a", "b", "writer"], order);
         Assert.True(woken.IsCompletedSuccessfully);
     }
+
+    [Fact]
+    public async Task AReply_WaitsForTheEventsReadBeforeIt_WhileTheyRunOnAnotherThread()
+    {
+        // The asynchronous reader's race: a pool dispatcher is in a callback while the reader reads an event and then a
+        // reply, and publishes. Watchdog off: a loaded machine may pause the callback for longer than the threshold.
+        var events = new EventDispatcher(NullLogger.Instance, Timeout.InfiniteTimeSpan);
+        var queue = new CompletionQueue(Timeout.InfiniteTimeSpan, events);
+        var order = new List<string>();
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        events.Enqueue(_ =>
+        {
+            entered.Set();
+            release.Wait(s_timeout);
+            lock (order)
+            {
+                order.Add("first event");
+            }
+        }, Event("/a"));
+        Assert.True(entered.Wait(s_timeout));
+
+        events.Enqueue(_ =>
+        {
+            lock (order)
+            {
+                order.Add("second event");
+            }
+        }, Event("/b"), schedule: false);
+        var reply = new TestRequest(1);
+        var replied = reply.Task.ContinueWith(_ =>
+        {
+            lock (order)
+            {
+                order.Add("reply");
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        reply.SetOutcome(queue);
+        events.DispatchInline(new Owner(() => { }));
+        queue.PublishInline(null);
+
+        Assert.False(reply.Task.IsCompleted, "The reply was published before the events read ahead of it ran.");
+        release.Set();
+        await replied.WaitAsync(s_timeout);
+        Assert.Equal(["first event", "second event", "reply"], order);
+        await events.CompleteAsync(s_timeout);
+    }
+
+    [Fact]
+    public async Task AFailure_WaitsForNoEvent()
+    {
+        var events = new EventDispatcher(NullLogger.Instance, Timeout.InfiniteTimeSpan);
+        var queue = new CompletionQueue(Timeout.InfiniteTimeSpan, events);
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        events.Enqueue(_ =>
+        {
+            entered.Set();
+            release.Wait(s_timeout);
+        }, Event("/a"));
+        Assert.True(entered.Wait(s_timeout));
+        var request = new TestRequest(1) { Completions = queue };
+
+        request.Fail(new InvalidOperationException("cancelled"));
+
+        Assert.Equal("cancelled", (await Assert.ThrowsAsync<InvalidOperationException>(() => request.Task.WaitAsync(s_timeout))).Message);
+        release.Set();
+        await events.CompleteAsync(s_timeout);
+    }
+
+    [Fact]
+    public async Task AWatcherThatWaitsForAReplyReadAfterIt_GetsIt_OnceItHeldDispatchingUp()
+    {
+        var events = new EventDispatcher(NullLogger.Instance, TimeSpan.FromMilliseconds(5));
+        var queue = new CompletionQueue(TimeSpan.FromMilliseconds(5), events);
+        var reply = new TestRequest(42);
+        var waited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        events.Enqueue(_ => waited.SetResult(reply.Task.Wait(s_timeout) ? reply.Task.Result : -1), Event("/a"), schedule: false);
+        reply.SetOutcome(queue);
+
+        // As the reader thread does: the events, then the replies.
+        var reading = Task.Factory.StartNew(() =>
+        {
+            events.DispatchInline(new Owner(queue.Flush));
+            queue.PublishInline(null);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        Assert.Equal(42, await waited.Task.WaitAsync(s_timeout));
+        await reading.WaitAsync(s_timeout);
+        await events.CompleteAsync(s_timeout);
+    }
+
+    [Fact]
+    public async Task RepliesAndEvents_FromManyReads_AreSeenInTheOrderRead()
+    {
+        // Reads on one thread, events dispatched and replies published wherever the flushes land: every reply's
+        // continuation must find every event read before it dispatched.
+        var events = new EventDispatcher(NullLogger.Instance, Timeout.InfiniteTimeSpan);
+        var queue = new CompletionQueue(Timeout.InfiniteTimeSpan, events);
+        var dispatched = 0;
+        var violations = 0;
+        var replies = new List<Task>();
+        var owner = new Owner(() => { });
+        for (var i = 1; i <= 2000; i++)
+        {
+            events.Enqueue(_ => Interlocked.Increment(ref dispatched), Event("/n"), schedule: i % 3 == 0);
+            var expected = i;
+            var reply = new TestRequest(i);
+            replies.Add(reply.Task.ContinueWith(_ =>
+            {
+                if (Volatile.Read(ref dispatched) < expected)
+                {
+                    Interlocked.Increment(ref violations);
+                }
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+            reply.SetOutcome(queue);
+            if (i % 2 == 0)
+            {
+                _ = Task.Run(() =>
+                {
+                    events.DispatchInline(owner);
+                    queue.PublishInline(null);
+                });
+            }
+            else
+            {
+                queue.Flush();
+            }
+        }
+        events.Flush();
+
+        await Task.WhenAll(replies).WaitAsync(s_timeout);
+        Assert.Equal(0, Volatile.Read(ref violations));
+        await events.CompleteAsync(s_timeout);
+    }
+
+    private static WatchedEvent Event(string path) => new(WatchEventType.NodeDataChanged, KeeperState.SyncConnected, path);
 
     private sealed class Owner(Action onStalled) : ICompletionPublisherOwner
     {
