@@ -36,8 +36,14 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
     private static CompletionQueue? t_publishing;
 
     private readonly ConcurrentQueue<Entry> _queue = new();
-    // Taking the head is checked and done under this lock: a stall has a second publisher drain alongside the first.
+    // The oldest request, moved out of the queue to be looked at (ConcurrentQueue.TryPeek would keep the dequeued items
+    // of its segment reachable), with the event it waits for. Both, and moving the next one in, under the lock: a stall
+    // has a second publisher drain alongside the first.
     private readonly object _takeLock = new();
+    private IRequest? _head;
+    private long _headAfterEvent;
+    // Requests added and not yet taken (in the queue or at its head).
+    private int _count;
     private readonly EventDispatcher? _events;
     private readonly TimeSpan _stallThreshold;
     private int _scheduled;
@@ -60,12 +66,17 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
     /// Queues <paramref name="request"/>, whose outcome is set (a reply just read); it is published at the next
     /// <see cref="Flush"/>, once the watch events queued so far have been dispatched.
     /// </summary>
-    public void Add(IRequest request) => _queue.Enqueue(new Entry(request, _events?.Sequence ?? 0));
+    public void Add(IRequest request)
+    {
+        _queue.Enqueue(new Entry(request, _events?.Sequence ?? 0));
+        Interlocked.Increment(ref _count);
+    }
 
     /// <summary>Queues <paramref name="request"/> (a failure, which waits for no event) and makes sure it is published.</summary>
     public void Post(IRequest request)
     {
         _queue.Enqueue(new Entry(request, 0));
+        Interlocked.Increment(ref _count);
         Flush();
     }
 
@@ -107,7 +118,7 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
     }
 
     /// <summary>True when no request waits to be published.</summary>
-    public bool IsEmpty => _queue.IsEmpty;
+    public bool IsEmpty => Volatile.Read(ref _count) == 0;
 
     /// <summary>
     /// When the calling code runs in this queue's publisher, takes over waking <paramref name="signal"/>: the
@@ -164,23 +175,51 @@ internal sealed class CompletionQueue : StallWatched, IThreadPoolWorkItem
     }
 
     /// <summary>True when a request is queued and may be published now.</summary>
-    private bool HeadIsReady() => _queue.TryPeek(out var head) && IsReady(head);
-
-    private bool IsReady(in Entry entry) => entry.AfterEvent == 0 || _events is null || _events.HasDispatched(entry.AfterEvent);
+    private bool HeadIsReady()
+    {
+        if (IsEmpty)
+        {
+            return false;
+        }
+        lock (_takeLock)
+        {
+            return LoadHead() && IsReady(_headAfterEvent);
+        }
+    }
 
     private bool TryTakeReady([NotNullWhen(true)] out IRequest? request)
     {
         lock (_takeLock)
         {
-            if (_queue.TryPeek(out var head) && IsReady(head) && _queue.TryDequeue(out head))
+            if (LoadHead() && IsReady(_headAfterEvent))
             {
-                request = head.Request;
+                request = _head!;
+                _head = null;
+                Interlocked.Decrement(ref _count);
                 return true;
             }
         }
         request = null;
         return false;
     }
+
+    /// <summary>Moves the oldest request to the head unless one is there (under the lock); false when there is none.</summary>
+    private bool LoadHead()
+    {
+        if (_head is not null)
+        {
+            return true;
+        }
+        if (!_queue.TryDequeue(out var entry))
+        {
+            return false;
+        }
+        _head = entry.Request;
+        _headAfterEvent = entry.AfterEvent;
+        return true;
+    }
+
+    private bool IsReady(long afterEvent) => afterEvent == 0 || _events is null || _events.HasDispatched(afterEvent);
 
     private void WakeDeferred()
     {
