@@ -430,6 +430,10 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     /// Each removed watcher gets a <see cref="WatchEventType.DataWatchRemoved"/>, <see cref="WatchEventType.ChildWatchRemoved"/>
     /// or <see cref="WatchEventType.PersistentWatchRemoved"/> event.
     /// </summary>
+    /// <remarks>
+    /// The server's watch goes only when no other watcher of this client shares it. When another watcher arms the same
+    /// path while the removal is on its way, its watch is armed again, and a change made in between fires it.
+    /// </remarks>
     /// <param name="path">The watched path.</param>
     /// <param name="watcher">The watcher to remove, or null for all.</param>
     /// <param name="type">Which kinds of watch to remove.</param>
@@ -446,6 +450,8 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         // The server removes every watch of the type on the path for this connection; when other watchers of ours
         // remain on it, the server-side watch must stay.
         var removeOnServer = !local && (watcher is null || OnlyWatcher(path, watcher, type));
+        // Every change the server applies after the removal is newer than this.
+        var beforeRemoval = _driver.LastZxid;
         if (removeOnServer)
         {
             try
@@ -462,6 +468,18 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         foreach (var (w, e) in removed)
         {
             _driver.Dispatcher.Enqueue(w, new WatchedEvent(e, KeeperState.SyncConnected, path));
+        }
+        if (removeOnServer)
+        {
+            // Another watcher of ours may have armed the path while the removal was on its way: the server keeps one
+            // watch per kind and path for the session, and removed it for both. Arm it again as a reconnect does,
+            // relative to the moment before the removal, so that a change made in between still fires. Not bound to
+            // the caller's token: the other watcher's watch must not depend on it.
+            var stillWatched = _driver.Watches.Held(path, type);
+            if (!stillWatched.IsEmpty)
+            {
+                await Retryable(new SetWatchesRequest(beforeRemoval, stillWatched), CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -144,6 +144,22 @@ internal sealed class WatchManager
     private static bool HasOther(Dictionary<string, HashSet<Action<WatchedEvent>>> table, string path, Action<WatchedEvent> watcher) =>
         table.TryGetValue(path, out var set) && (set.Count > 1 || (set.Count == 1 && !set.Contains(watcher)));
 
+    /// <summary>The kinds of watch covered by <paramref name="type"/> that some watcher holds on <paramref name="path"/>, as a batch to arm again.</summary>
+    public WatchSnapshot Held(string path, WatcherType type)
+    {
+        var data = type is WatcherType.Data or WatcherType.Any;
+        var any = type == WatcherType.Any;
+        lock (_lock)
+        {
+            return new WatchSnapshot(
+                data && _data.ContainsKey(path) ? [path] : [],
+                data && _exist.ContainsKey(path) ? [path] : [],
+                (any || type == WatcherType.Children) && _child.ContainsKey(path) ? [path] : [],
+                any && _persistent.ContainsKey(path) ? [path] : [],
+                any && _recursive.ContainsKey(path) ? [path] : []);
+        }
+    }
+
     /// <summary>A snapshot of the watched paths of every kind, for re-arming after a reconnect.</summary>
     public WatchSnapshot Snapshot()
     {

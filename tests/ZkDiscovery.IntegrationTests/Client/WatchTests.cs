@@ -116,6 +116,66 @@ public class WatchTests : ClientTestBase
     }
 
     [Fact]
+    public async Task RemovingTheOnlyWatcher_WhileAnotherArmsTheSamePath_LeavesTheOtherOneWatching()
+    {
+        await Client.CreateAsync(Root + "/a");
+        var leaving = new EventSink();
+        var arriving = new EventSink();
+        await Client.GetDataAsync(Root + "/a", leaving.Watcher);
+
+        // The new watcher's getData goes out first; the removal, decided while it was not registered yet, right behind
+        // it: the server removes the one data watch it holds for the path, the one both watchers share.
+        var arming = Client.GetDataAsync(Root + "/a", arriving.Watcher);
+        var removing = Client.RemoveWatchesAsync(Root + "/a", leaving.Watcher, WatcherType.Data);
+        await arming;
+        await removing;
+        await Client.SetDataAsync(Root + "/a", Bytes("1"));
+
+        Assert.Equal(WatchEventType.DataWatchRemoved, (await leaving.NextAsync()).Type);
+        Assert.Equal(new WatchedEvent(WatchEventType.NodeDataChanged, KeeperState.SyncConnected, Root + "/a"), await arriving.NextAsync());
+        Assert.False(leaving.TryTake(out _));
+    }
+
+    [Fact]
+    public async Task RemovingTheOnlyPersistentWatcher_WhileAnotherIsAdded_LeavesTheOtherOneWatching()
+    {
+        var leaving = new EventSink();
+        var arriving = new EventSink();
+        await Client.AddWatchAsync(Root, leaving.Watcher, AddWatchMode.PersistentRecursive);
+
+        var adding = Client.AddWatchAsync(Root, arriving.Watcher, AddWatchMode.PersistentRecursive);
+        var removing = Client.RemoveWatchesAsync(Root, leaving.Watcher, WatcherType.Any);
+        await adding;
+        await removing;
+        await Client.CreateAsync(Root + "/b");
+        await Client.SetDataAsync(Root + "/b", Bytes("1"));
+
+        Assert.Equal(WatchEventType.PersistentWatchRemoved, (await leaving.NextAsync()).Type);
+        Assert.Equal(new WatchedEvent(WatchEventType.NodeCreated, KeeperState.SyncConnected, Root + "/b"), await arriving.NextAsync());
+        Assert.Equal(new WatchedEvent(WatchEventType.NodeDataChanged, KeeperState.SyncConnected, Root + "/b"), await arriving.NextAsync());
+    }
+
+    [Fact]
+    public async Task RemovingTheOnlyChildWatcher_WhileAnotherArmsTheSamePath_LeavesTheOtherOneWatching_AndMissesNothing()
+    {
+        var leaving = new EventSink();
+        var arriving = new EventSink();
+        await Client.GetChildrenAsync(Root, leaving.Watcher);
+
+        var arming = Client.GetChildrenAsync(Root, arriving.Watcher);
+        var removing = Client.RemoveWatchesAsync(Root, leaving.Watcher, WatcherType.Children);
+        // A change that the server applies after the removal, before the client can arm the watch again: the new
+        // watcher listed the children before it, so it must still hear of it.
+        var created = Client.CreateAsync(Root + "/c");
+        Assert.Empty((await arming).Children);
+        await removing;
+        await created;
+
+        Assert.Equal(WatchEventType.ChildWatchRemoved, (await leaving.NextAsync()).Type);
+        Assert.Equal(new WatchedEvent(WatchEventType.NodeChildrenChanged, KeeperState.SyncConnected, Root), await arriving.NextAsync());
+    }
+
+    [Fact]
     public async Task WatcherThatThrows_DoesNotStopLaterEvents()
     {
         await Client.CreateAsync(Root + "/a");
