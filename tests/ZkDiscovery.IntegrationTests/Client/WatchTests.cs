@@ -156,7 +156,7 @@ public class WatchTests : ClientTestBase
     }
 
     [Fact]
-    public async Task RemovingTheOnlyChildWatcher_WhileAnotherArmsTheSamePath_LeavesTheOtherOneWatching_AndMissesNothing()
+    public async Task RemovingTheOnlyChildWatcher_WhileAnotherArmsTheSamePath_TheOtherOneHearsOfAChangeMadeAfterTheRemoval()
     {
         var leaving = new EventSink();
         var arriving = new EventSink();
