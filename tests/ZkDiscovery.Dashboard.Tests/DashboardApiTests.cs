@@ -264,6 +264,9 @@ public sealed class DashboardApiTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using var bad = await http.GetAsync("api/node?path=" + Uri.EscapeDataString("no-slash"));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var badFeed = await http.GetAsync("api/node/events?path=" + Uri.EscapeDataString("no-slash"));
+        Assert.Equal(HttpStatusCode.BadRequest, badFeed.StatusCode);
+        Assert.Contains("not a valid ZooKeeper path", await badFeed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -327,6 +330,58 @@ public sealed class DashboardApiTests
                 Assert.Equal("curator", b1.GetProperty("layout").GetString());
                 Assert.Equal("127.0.0.1:5001", b1.GetProperty("address").GetString());
                 break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task NodeEvents_ChangesOfTheNode_ReachTheFeed_AndItsWatchesGoWithIt()
+    {
+        var root = await DashboardApps.CreateRootAsync();
+        await using var app = await DashboardApps.StartAsync(root);
+        await using var client = await ZooKeeperClient.ConnectAsync(await SharedZooKeeper.GetConnectionStringAsync());
+        // A node nothing else of the app watches, so the server's watch list shows the feed's own.
+        var node = root + "/followed";
+        await client.CreateAsync(node, Nodes.NodeProperties.Encode([new("color", "red")]));
+        using var http = Http(app);
+
+        var response = await http.GetAsync("api/node/events?path=" + Uri.EscapeDataString(node), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var watching = await NextNodeEventAsync(reader);
+        Assert.Equal("Watching", watching.GetProperty("type").GetString());
+        await DashboardApps.WaitForServerWatchAsync(node, watched: true);
+
+        await client.SetDataAsync(node, Nodes.NodeProperties.Encode([new("color", "blue")]));
+        var changed = await NextNodeEventAsync(reader);
+        Assert.Equal(node, changed.GetProperty("path").GetString());
+        Assert.Equal("NodeDataChanged", changed.GetProperty("type").GetString());
+
+        // Armed again after the event: a child arriving is the next one.
+        await client.CreateAsync(node + "/child");
+        Assert.Equal("NodeChildrenChanged", (await NextNodeEventAsync(reader)).GetProperty("type").GetString());
+
+        // The page goes away: so do the watches.
+        reader.Dispose();
+        response.Dispose();
+        await DashboardApps.WaitForServerWatchAsync(node, watched: false);
+    }
+
+    /// <summary>The data of the next <c>node</c> event of a node feed.</summary>
+    private static async Task<JsonElement> NextNodeEventAsync(StreamReader reader)
+    {
+        var eventName = "";
+        while (true)
+        {
+            var line = await reader.ReadLineAsync().WaitAsync(s_timeout);
+            Assert.NotNull(line);
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                eventName = line["event: ".Length..];
+            }
+            else if (eventName == "node" && line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                return JsonDocument.Parse(line["data: ".Length..]).RootElement;
             }
         }
     }

@@ -45,6 +45,30 @@ internal static class DashboardApps
         return root;
     }
 
+    /// <summary>
+    /// Waits until some session of the shared server watches <paramref name="path"/> (or none does, with
+    /// <paramref name="watched"/> false), asking the server (<c>wchp</c>); 30 seconds at most. A watch arming or going
+    /// on the server raises no event a test could await.
+    /// </summary>
+    public static async Task WaitForServerWatchAsync(string path, bool watched)
+    {
+        var server = await SharedZooKeeper.GetAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var paths = (await server.SendFourLetterWordAsync("wchp")).Split('\n', StringSplitOptions.TrimEntries);
+            if (paths.Contains(path) == watched)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{path} was {(watched ? "not watched" : "still watched")} after 30 seconds.");
+            }
+            await Task.Delay(50);
+        }
+    }
+
     public static async Task<WebApplication> StartAsync(string root, bool dashboard = true, Action<ZooKeeperDashboardOptions>? configure = null,
         string version = "1.4.2", Action<WebApplication>? map = null, Action<WebApplicationBuilder>? build = null)
     {

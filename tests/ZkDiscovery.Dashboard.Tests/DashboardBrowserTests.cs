@@ -131,6 +131,35 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, ITestOutputHel
     }
 
     [BrowserFact]
+    public async Task TreePage_NodeChangedElsewhere_ShowsTheChangeWithoutAReload()
+    {
+        var root = await DashboardApps.CreateRootAsync();
+        await using var app = await DashboardApps.StartAsync(root);
+        await using var client = await ZooKeeperClient.ConnectAsync(await SharedZooKeeper.GetConnectionStringAsync());
+        var nodes = new ZooKeeperNodes(client);
+        var node = root + "/followed";
+        await client.CreateAsync(node, NodeProperties.Encode([new("color", "red")]));
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(DashboardApps.DashboardUrl(app, "#/tree?path=" + Uri.EscapeDataString(node)));
+        var color = page.Locator("tr[data-property='color']");
+        await Expect(color).ToContainTextAsync("\"red\"");
+        await page.Locator("#subtree button[data-kind='text']").ClickAsync();
+        await DashboardApps.WaitForServerWatchAsync(node, watched: true);
+
+        await nodes.UpdatePropertiesAsync(node, [new KeyValuePair<string, JsonNode?>("color", "blue")]);
+        await Expect(color).ToContainTextAsync("\"blue\"");
+        // The subtree keeps the view chosen on the page.
+        await Expect(page.Locator("#export")).ToContainTextAsync("color = \"blue\"");
+
+        await client.CreateAsync(node + "/child");
+        await Expect(page.Locator("ul.children")).ToContainTextAsync("child");
+
+        // Leaving the page closes its feed, and the watches go.
+        await page.GotoAsync(DashboardApps.DashboardUrl(app, "#/"));
+        await DashboardApps.WaitForServerWatchAsync(node, watched: false);
+    }
+
+    [BrowserFact]
     public async Task ConfigurationPage_Key_ShowsItsSourceNodeAndHidesSecrets()
     {
         var root = await DashboardApps.CreateRootAsync();
@@ -177,8 +206,10 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, ITestOutputHel
         await Expect(conflict).ToContainTextAsync("Value now: 7");
         Assert.Equal(7, (await nodes.GetPropertiesAsync(node)).Properties["threads"]!.GetValue<int>());
 
-        // Reloaded, the same edit goes through.
+        // Reloaded, the same edit goes through. (Until the node is shown again, the row's old Edit button is still there.)
         await conflict.Locator("button").ClickAsync();
+        await Expect(conflict).ToHaveCountAsync(0);
+        await Expect(page.Locator("tr[data-property='threads'] td.value-cell")).ToHaveTextAsync("7");
         await page.Locator("button[data-edit='threads']").ClickAsync();
         await page.Locator("tr[data-property='threads'] input[name='value']").FillAsync("5");
         await page.Locator("tr[data-property='threads'] button[type='submit']").ClickAsync();

@@ -39,6 +39,7 @@ internal static class DashboardEndpoints
         group.MapGet("/api/configuration", async (DashboardState state) => { await state.EnsureStartedAsync().ConfigureAwait(false); return Results.Json(state.GetConfiguration(), Json); });
         group.MapGet("/api/session", async (DashboardState state) => { await state.EnsureStartedAsync().ConfigureAwait(false); return Results.Json(state.GetSession(), Json); });
         group.MapGet("/api/node", TreeApi.NodeAsync);
+        group.MapGet("/api/node/events", TreeApi.NodeEventsAsync);
         group.MapGet("/api/export", TreeApi.ExportAsync);
         group.MapGet("/api/graph", TreeApi.GraphAsync);
         group.MapGet("/api/dot", TreeApi.DotAsync);
@@ -119,15 +120,11 @@ internal static class DashboardEndpoints
         // Ends with the request, or when the app starts stopping: an open page must not hold up a graceful stop.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var cancellationToken = stop.Token;
-        context.Response.Headers.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache, no-store";
-        context.Response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         var sent = new long[ChangeHub.TopicCount];
         Array.Fill(sent, -1);
         try
         {
-            await context.Response.WriteAsync("retry: 2000\n\n", cancellationToken).ConfigureAwait(false);
+            await StartEventStreamAsync(context, cancellationToken).ConfigureAwait(false);
             while (!cancellationToken.IsCancellationRequested)
             {
                 var next = state.Changes.NextChange;
@@ -162,6 +159,16 @@ internal static class DashboardEndpoints
         {
             // The page went away.
         }
+    }
+
+    /// <summary>Starts a Server-Sent Events response: its headers, unbuffered, and a browser retry after 2 seconds.</summary>
+    internal static Task StartEventStreamAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        context.Response.Headers.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache, no-store";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return context.Response.WriteAsync("retry: 2000\n\n", cancellationToken);
     }
 
     internal static string Hash(params string[] parts)

@@ -20,6 +20,9 @@ internal sealed record SessionDto(string State, bool IsConnected, bool IsReadOnl
 internal sealed record NodeDto(string Path, string RealPath, StatDto Stat, IReadOnlyList<PropertyDto> Properties, IReadOnlyList<PropertyLinkDto> PropertyLinks,
     IReadOnlyList<SymbolicLinkDto> SymbolicLinks, IReadOnlyList<string> Children, IReadOnlyList<AclDto> Acl, string? ReadWarning);
 
+/// <summary>A change of the node the tree page shows (its live feed): the real path and the watch event's type.</summary>
+internal sealed record NodeChangeDto(string Path, string Type);
+
 internal sealed record StatDto(int Version, int ChildrenVersion, int AclVersion, string EphemeralOwner, bool IsEphemeral, int ChildrenCount, int DataLength,
     DateTimeOffset Created, DateTimeOffset Modified, string Czxid, string Mzxid);
 

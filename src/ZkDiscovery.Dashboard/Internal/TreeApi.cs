@@ -1,5 +1,8 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using ZkDiscovery.Nodes;
 
 namespace ZkDiscovery.Dashboard.Internal;
@@ -103,6 +106,117 @@ internal static class TreeApi
         catch (Exception ex) when (MapError(ex, asked) is { } result)
         {
             return result;
+        }
+    }
+
+    /// <summary>
+    /// The tree page's live feed for one node (Server-Sent Events): an event <c>node</c> (data <c>{"path","type"}</c>)
+    /// with type <c>Watching</c> once the watches are armed (a change made before that is read then), then one whenever
+    /// the node's data, children or existence change, and a comment line every 15 seconds when nothing does.
+    /// One-shot watches, armed again after each event: a persistent watch would replace the app's own one-shot watches
+    /// of the same path on servers before 3.9. They are removed when the page goes away. A failure ends the stream,
+    /// and the browser connects again after 2 seconds.
+    /// </summary>
+    public static async Task NodeEventsAsync(string? path, HttpContext context, DashboardState state, IHostApplicationLifetime lifetime)
+    {
+        if (ReadPath(path, out var bad) is not { } asked)
+        {
+            await bad!.ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = stop.Token;
+        string realPath;
+        try
+        {
+            realPath = await state.Nodes.ResolvePathAsync(asked, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (MapError(ex, asked) is { } result)
+        {
+            await result.ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var client = state.Client;
+        var events = Channel.CreateUnbounded<WatchedEvent>(new UnboundedChannelOptions { SingleReader = true });
+        Action<WatchedEvent> watcher = e => events.Writer.TryWrite(e);
+        try
+        {
+            await DashboardEndpoints.StartEventStreamAsync(context, cancellationToken).ConfigureAwait(false);
+            var armed = false;
+            while (true)
+            {
+                // Armed (again): the node's data and existence, and its children while it exists.
+                if (await client.ExistsAsync(realPath, watcher, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    try
+                    {
+                        await client.GetChildrenAsync(realPath, watcher, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (NoNodeException)
+                    {
+                        // Deleted in between: the data watch fires.
+                    }
+                }
+                if (!armed)
+                {
+                    armed = true;
+                    await WriteNodeEventAsync(context, realPath, "Watching", cancellationToken).ConfigureAwait(false);
+                }
+                await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                WatchedEvent fired;
+                while (!events.Reader.TryRead(out fired))
+                {
+                    try
+                    {
+                        await events.Reader.WaitToReadAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(15), state.Time, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        await context.Response.WriteAsync(": idle\n\n", cancellationToken).ConfigureAwait(false);
+                        await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                // One event for a burst: the page reads the node again anyway.
+                while (events.Reader.TryRead(out _))
+                {
+                }
+                await WriteNodeEventAsync(context, realPath, fired.Type.ToString(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The page went away.
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+        {
+            // ZooKeeper is not reachable now, or the app stops: the browser connects again.
+        }
+        finally
+        {
+            await RemoveWatchAsync(client, realPath, watcher).ConfigureAwait(false);
+        }
+    }
+
+    private static Task WriteNodeEventAsync(HttpContext context, string path, string type, CancellationToken cancellationToken)
+    {
+        var data = JsonSerializer.Serialize(new NodeChangeDto(path, type), s_json);
+        return context.Response.WriteAsync($"event: node\ndata: {data}\n\n", cancellationToken);
+    }
+
+    private static async Task RemoveWatchAsync(ZooKeeperClient client, string path, Action<WatchedEvent> watcher)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await client.RemoveWatchesAsync(path, watcher, WatcherType.Any, cancellationToken: timeout.Token).ConfigureAwait(false);
+        }
+        catch (NoWatcherException)
+        {
+            // It fired and was not armed again.
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Not reachable, or closing: the watch goes with the connection, and a late event finds no page to tell.
         }
     }
 

@@ -273,8 +273,46 @@ function serviceDetail(s) {
 
 function treePage(path) {
   const container = h("div", {}, h("h1", {}, "Tree"), h("p", { class: "muted" }, "Loading ", path, "…"));
-  loadNode(path, container);
+  subtreeKind = "picture";
+  loadNode(path, container).then((node) => { if (node) followNode(node.realPath, container); });
   return container;
+}
+
+// The node the tree page shows follows ZooKeeper (api/node/events): when its data, children or existence change, the
+// page reads it again, unless a property is being edited (the edit keeps its version and meets the conflict on save).
+let nodeFeed = null;
+
+function followNode(path, container) {
+  stopFollowingNode();
+  if (!container.isConnected) return;
+  const source = new EventSource("api/node/events?path=" + encodeURIComponent(path));
+  nodeFeed = { source, container };
+  source.addEventListener("node", () => {
+    if (!container.isConnected) { stopFollowingNode(); return; }
+    if (!container.querySelector("form")) reloadNode(path, container);
+  });
+}
+
+function stopFollowingNode() {
+  if (nodeFeed) nodeFeed.source.close();
+  nodeFeed = null;
+}
+
+async function reloadNode(path, container) {
+  let node;
+  try {
+    node = await api("node?path=" + encodeURIComponent(path));
+  } catch (e) {
+    container.replaceChildren(h("h1", {}, "Tree"), crumbs(path), errorBox(e));
+    return;
+  }
+  // Shown already (the page's own save reads it too), or an edit began meanwhile.
+  if (container.dataset.shown === nodeStamp(node) || container.querySelector("form")) return;
+  showNode(node, container);
+}
+
+function nodeStamp(node) {
+  return [node.stat.mzxid, node.stat.childrenVersion, node.stat.aclVersion].join("/");
 }
 
 async function loadNode(path, container, notice) {
@@ -283,8 +321,13 @@ async function loadNode(path, container, notice) {
     node = await api("node?path=" + encodeURIComponent(path));
   } catch (e) {
     container.replaceChildren(h("h1", {}, "Tree"), crumbs(path), errorBox(e));
-    return;
+    return null;
   }
+  showNode(node, container, notice);
+  return node;
+}
+
+function showNode(node, container, notice) {
   const canWrite = state.info && state.info.canWrite;
   const segments = node.realPath.split("/").filter(Boolean);
   const detail = h("div", {});
@@ -329,6 +372,7 @@ async function loadNode(path, container, notice) {
         h("table", {}, h("tbody", {}, node.acl.map((a) => h("tr", {}, h("td", { class: "mono" }, a.scheme, ":", a.id), h("td", { class: "mono" }, a.permissions))))))),
     subtreePanel(node.realPath),
   ]);
+  container.dataset.shown = nodeStamp(node);
   container.replaceChildren(h("h1", {}, "Tree"), crumbs(node.realPath), body);
 }
 
@@ -382,10 +426,14 @@ function editProperty(node, p, row, container) {
   input.focus();
 }
 
+// The subtree view chosen on this node's page, kept when the page shows the node again after a change.
+let subtreeKind = "picture";
+
 function subtreePanel(path) {
   const out = h("div", {});
   const tabs = h("div", { class: "tabs" });
   const show = async (kind) => {
+    subtreeKind = kind;
     for (const b of tabs.children) b.classList.toggle("active", b.dataset.kind === kind);
     out.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
@@ -403,7 +451,7 @@ function subtreePanel(path) {
   for (const [kind, label] of [["picture", "Picture"], ["text", "Tree text"], ["dot", "DOT"]]) {
     tabs.append(h("button", { dataset: { kind }, onclick: () => show(kind) }, label));
   }
-  show("picture");
+  show(subtreeKind);
   return h("section", { class: "panel", id: "subtree" }, h("h2", {}, "Subtree"), tabs, out);
 }
 
@@ -533,6 +581,7 @@ function render() {
   const r = route();
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.route === r.name);
   const page = pages[r.name] || pages.overview;
+  stopFollowingNode();
   const content = page(r);
   view.replaceChildren(...[content].flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false));
   if (r.name === "config") document.getElementById("highlighted")?.scrollIntoView({ block: "center" });
