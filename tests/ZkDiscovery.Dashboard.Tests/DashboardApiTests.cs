@@ -307,20 +307,9 @@ public sealed class DashboardApiTests
         var instance = """{"name":"barservice","id":"b1","address":"127.0.0.1","port":5001,"registrationTimeUTC":1733350000000,"serviceType":"DYNAMIC","uriSpec":{"parts":[{"value":"scheme","variable":true},{"value":"://","variable":false},{"value":"address","variable":true},{"value":":","variable":false},{"value":"port","variable":true}]}}""";
         await client.CreateAsync(root + "/services/barservice/b1", System.Text.Encoding.UTF8.GetBytes(instance), CreateMode.Ephemeral);
 
-        var eventName = "";
         while (true)
         {
-            var line = await reader.ReadLineAsync().WaitAsync(s_timeout);
-            Assert.NotNull(line);
-            if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                eventName = line["event: ".Length..];
-            }
-            if (eventName != "services" || !line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-            var services = JsonDocument.Parse(line["data: ".Length..]).RootElement;
+            var services = await NextEventAsync(reader, "services");
             var bar = services.EnumerateArray().FirstOrDefault(static s => s.GetProperty("name").GetString() == "barservice");
             if (bar.ValueKind == JsonValueKind.Object && bar.GetProperty("instances").GetArrayLength() == 1)
             {
@@ -368,7 +357,10 @@ public sealed class DashboardApiTests
     }
 
     /// <summary>The data of the next <c>node</c> event of a node feed.</summary>
-    private static async Task<JsonElement> NextNodeEventAsync(StreamReader reader)
+    private static Task<JsonElement> NextNodeEventAsync(StreamReader reader) => NextEventAsync(reader, "node");
+
+    /// <summary>The data of the next event named <paramref name="name"/> of a Server-Sent Events stream.</summary>
+    private static async Task<JsonElement> NextEventAsync(StreamReader reader, string name)
     {
         var eventName = "";
         while (true)
@@ -379,7 +371,7 @@ public sealed class DashboardApiTests
             {
                 eventName = line["event: ".Length..];
             }
-            else if (eventName == "node" && line.StartsWith("data: ", StringComparison.Ordinal))
+            else if (eventName == name && line.StartsWith("data: ", StringComparison.Ordinal))
             {
                 return JsonDocument.Parse(line["data: ".Length..]).RootElement;
             }
