@@ -432,7 +432,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// The server's watch goes only when no other watcher of this client shares it. When another watcher arms the same
-    /// path while the removal is on its way, its watch is armed again, and a change made in between fires it.
+    /// path while the removal is on its way, its watch is armed again: a data, exists or children watch then fires for a
+    /// change made in between; a persistent watch is added again without that catch-up, so wait for this removal before
+    /// adding a persistent watcher that replaces the removed one.
     /// </remarks>
     /// <param name="path">The watched path.</param>
     /// <param name="watcher">The watcher to remove, or null for all.</param>
@@ -473,8 +475,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         {
             // Another watcher of ours may have armed the path while the removal was on its way: the server keeps one
             // watch per kind and path for the session, and removed it for both. Arm it again as a reconnect does,
-            // relative to the moment before the removal, so that a change made in between still fires. Not bound to
-            // the caller's token: the other watcher's watch must not depend on it.
+            // relative to the moment before the removal, so that a change made in between still fires a one-shot
+            // watch (persistent ones are only added again). Not bound to the caller's token: the other watcher's
+            // watch must not depend on it.
             var stillWatched = _driver.Watches.Held(path, type);
             if (!stillWatched.IsEmpty)
             {
