@@ -242,17 +242,8 @@ internal sealed partial class EventDispatcher : StallWatched, IThreadPoolWorkIte
     /// </summary>
     public override void OnStalled()
     {
-        var sequence = Sequence;
-        var released = Interlocked.Read(ref _released);
-        while (released < sequence)
-        {
-            var seen = Interlocked.CompareExchange(ref _released, sequence, released);
-            if (seen == released)
-            {
-                break;
-            }
-            released = seen;
-        }
+        // Only the watchdog's one thread writes this, and the sequence only grows.
+        Volatile.Write(ref _released, Sequence);
         if (Interlocked.Exchange(ref _owner, null) is { } owner)
         {
             // It flushes the replies too.
