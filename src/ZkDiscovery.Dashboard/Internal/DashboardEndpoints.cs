@@ -145,14 +145,7 @@ internal static class DashboardEndpoints
                     await context.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", cancellationToken).ConfigureAwait(false);
                 }
                 await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await next.WaitAsync(TimeSpan.FromSeconds(15), state.Time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    await context.Response.WriteAsync(": idle\n\n", cancellationToken).ConfigureAwait(false);
-                }
+                await WaitOrKeepAliveAsync(context, next, state.Time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -169,6 +162,23 @@ internal static class DashboardEndpoints
         context.Response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         return context.Response.WriteAsync("retry: 2000\n\n", cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="next"/>, 15 seconds at most; when it has not come by then, writes a comment line that
+    /// keeps an idle event stream open (proxies close silent connections).
+    /// </summary>
+    internal static async Task WaitOrKeepAliveAsync(HttpContext context, Task next, TimeProvider time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await next.WaitAsync(TimeSpan.FromSeconds(15), time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await context.Response.WriteAsync(": idle\n\n", cancellationToken).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     internal static string Hash(params string[] parts)

@@ -166,15 +166,7 @@ internal static class TreeApi
                 WatchedEvent fired;
                 while (!events.Reader.TryRead(out fired))
                 {
-                    try
-                    {
-                        await events.Reader.WaitToReadAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(15), state.Time, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (TimeoutException)
-                    {
-                        await context.Response.WriteAsync(": idle\n\n", cancellationToken).ConfigureAwait(false);
-                        await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    }
+                    await DashboardEndpoints.WaitOrKeepAliveAsync(context, events.Reader.WaitToReadAsync(cancellationToken).AsTask(), state.Time, cancellationToken).ConfigureAwait(false);
                 }
                 // One event for a burst: the page reads the node again anyway.
                 while (events.Reader.TryRead(out _))

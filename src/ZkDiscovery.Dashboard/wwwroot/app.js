@@ -299,15 +299,9 @@ function stopFollowingNode() {
 }
 
 async function reloadNode(path, container) {
-  let node;
-  try {
-    node = await api("node?path=" + encodeURIComponent(path));
-  } catch (e) {
-    container.replaceChildren(h("h1", {}, "Tree"), crumbs(path), errorBox(e));
-    return;
-  }
+  const node = await fetchNode(path, container);
   // Shown already (the page's own save reads it too), or an edit began meanwhile.
-  if (container.dataset.shown === nodeStamp(node) || container.querySelector("form")) return;
+  if (!node || container.dataset.shown === nodeStamp(node) || container.querySelector("form")) return;
   showNode(node, container);
 }
 
@@ -316,15 +310,19 @@ function nodeStamp(node) {
 }
 
 async function loadNode(path, container, notice) {
-  let node;
+  const node = await fetchNode(path, container);
+  if (node) showNode(node, container, notice);
+  return node;
+}
+
+// The node, or null when it cannot be read (the page then says why).
+async function fetchNode(path, container) {
   try {
-    node = await api("node?path=" + encodeURIComponent(path));
+    return await api("node?path=" + encodeURIComponent(path));
   } catch (e) {
     container.replaceChildren(h("h1", {}, "Tree"), crumbs(path), errorBox(e));
     return null;
   }
-  showNode(node, container, notice);
-  return node;
 }
 
 function showNode(node, container, notice) {
